@@ -1,0 +1,45 @@
+"""skaudio: scikit-learn compatible audio classification.
+
+Every front-end is a scikit-learn transformer and every network a scikeras
+estimator, so a whole audio classifier is a :class:`sklearn.pipeline.Pipeline`:
+
+>>> from sklearn.pipeline import make_pipeline
+>>> from sklearn.linear_model import LogisticRegression
+>>> from skaudio import MelSpectrogram, PersaPlus, TemporalStatistics
+>>> pipe = make_pipeline(MelSpectrogram(n_mels=64), PersaPlus(q=9, random_state=0),
+...                      TemporalStatistics(), LogisticRegression())
+
+skaudio runs Keras on the JAX backend unless ``KERAS_BACKEND`` is set before
+Keras is first imported (see the README's "Keras backend").
+"""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+from .features import Deltas, MelSpectrogram, melspectrogram  # noqa: E402
+from .frontends import (  # noqa: E402
+    PCEN,
+    LogCompression,
+    LogThreshold,
+    PersaPlus,
+    PerSampleNorm,
+)
+from .io import AudioLoader, load_audio  # noqa: E402
+from .pooling import TemporalStatistics  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudioLoader",
+    "Deltas",
+    "LogCompression",
+    "LogThreshold",
+    "MelSpectrogram",
+    "PCEN",
+    "PerSampleNorm",
+    "PersaPlus",
+    "TemporalStatistics",
+    "load_audio",
+    "melspectrogram",
+]

@@ -1,0 +1,144 @@
+"""Input validation shared by every skaudio transformer.
+
+Each helper raises a ``ValueError`` or ``TypeError`` whose message names the
+component, the argument and what to do, so that bad input never fails deep
+inside numpy, librosa or Keras.
+"""
+
+import numbers
+import os
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_non_negative
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def _ndim_of(X, name):
+    """Return the number of dimensions of array-like ``X`` without copying it."""
+    if hasattr(X, "ndim") and hasattr(X, "shape"):
+        return X.ndim
+    try:
+        return np.asarray(X).ndim
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            f"{name} expects a rectangular array; got a ragged sequence whose "
+            f"rows have different lengths ({exc}). Pad or trim the clips to one "
+            "length first, for example with skaudio.AudioLoader(duration=...)."
+        ) from None
+
+
+def check_waveforms(X, *, name, dtype=FLOAT_DTYPES):
+    """Validate a batch of waveforms of shape ``(n_clips, n_samples)``.
+
+    Returns a floating array (float32 and float64 are kept, anything else
+    becomes float32). The caller's array is never modified.
+    """
+    ndim = _ndim_of(X, name)
+    if ndim != 2:
+        raise ValueError(
+            f"{name} expects waveforms of shape (n_clips, n_samples); got a "
+            f"{ndim}-D array. Reshape a single clip with x[np.newaxis, :]."
+        )
+    dtype = dtype if _is_float_array(X) else np.float32
+    return check_array(
+        X,
+        dtype=dtype,
+        ensure_all_finite=True,
+        estimator=name,
+        input_name="X",
+    )
+
+
+def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4):
+    """Validate a batch of time-frequency samples.
+
+    Accepts ``(n_samples, n_features)`` (each row one flattened sample),
+    ``(n_samples, n_frames, n_bands)`` and ``(n_samples, n_frames, n_bands,
+    n_channels)``. Float32 and float64 are kept; other dtypes become float64.
+    """
+    ndim = _ndim_of(X, name)
+    if not min_ndim <= ndim <= max_ndim:
+        shapes = {
+            2: "(n_samples, n_features)",
+            3: "(n_samples, n_frames, n_bands)",
+            4: "(n_samples, n_frames, n_bands, n_channels)",
+        }
+        allowed = " or ".join(shapes[k] for k in range(min_ndim, max_ndim + 1))
+        raise ValueError(
+            f"{name} expects a time-frequency array of shape {allowed}; got a "
+            f"{ndim}-D array."
+        )
+    X = check_array(
+        X,
+        dtype=list(FLOAT_DTYPES),
+        allow_nd=True,
+        ensure_all_finite=True,
+        ensure_min_features=1,
+        estimator=name,
+        input_name="X",
+    )
+    if X.size == 0:
+        raise ValueError(
+            f"{name} got an empty time-frequency array of shape {X.shape}; "
+            "every sample needs at least one frame and one band."
+        )
+    if non_negative:
+        check_non_negative(X, name)
+    return X
+
+
+def check_scalar_real(value, name, *, owner, min_val=None, include_min=True,
+                      allow_inf=False):
+    """Check that a parameter is a real number within bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{owner}: {name} must be a real number; got {value!r} "
+            f"of type {type(value).__name__}."
+        )
+    if np.isnan(value) or (np.isinf(value) and not allow_inf):
+        raise ValueError(f"{owner}: {name} must be finite; got {value!r}.")
+    if min_val is not None:
+        if value < min_val or (value == min_val and not include_min):
+            bound = ">=" if include_min else ">"
+            raise ValueError(
+                f"{owner}: {name} must be {bound} {min_val}; got {value!r}."
+            )
+    return float(value)
+
+
+def check_paths(X, *, name):
+    """Validate a 1-D sequence of audio file paths and return it as a list."""
+    if isinstance(X, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{name} expects a list of file paths; got a single path {X!r}. "
+            "Wrap it in a list: [path]."
+        )
+    try:
+        paths = np.asarray(X, dtype=object)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} expects a list of file paths; got {type(X).__name__}."
+        ) from None
+    if paths.ndim == 2 and paths.shape[1] == 1:  # a column, as ColumnTransformer gives
+        paths = paths[:, 0]
+    if paths.ndim != 1:
+        raise ValueError(
+            f"{name} expects a 1-D list of file paths; got an array of shape "
+            f"{paths.shape}."
+        )
+    if len(paths) == 0:
+        raise ValueError(f"{name} got an empty list of file paths.")
+    for p in paths:
+        if not isinstance(p, (str, os.PathLike)):
+            raise TypeError(
+                f"{name} expects file paths (str or os.PathLike); got "
+                f"{p!r} of type {type(p).__name__}. Waveform arrays go straight "
+                "to MelSpectrogram."
+            )
+    return [os.fspath(p) for p in paths]
+
+
+def _is_float_array(X):
+    dtype = getattr(X, "dtype", None)
+    return dtype is not None and dtype in FLOAT_DTYPES

@@ -1,0 +1,208 @@
+"""Loaders for datasets kept on disk: FSDD, class folders, ESC-50, UrbanSound8K.
+
+Every loader returns a :class:`sklearn.utils.Bunch` with ``filenames`` (paths
+for :class:`skaudio.AudioLoader`), labels and the dataset's grouping or folds;
+``return_waveforms=True`` also decodes the audio into ``data``. Nothing is
+downloaded: point ``path`` at a copy of the dataset.
+"""
+
+import csv
+import os
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..io import AudioLoader
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+
+
+def _check_dir(path, dataset, expected):
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        raise ValueError(
+            f"{dataset} not found at {path!r}: expected a folder holding {expected}."
+        )
+    return path
+
+
+def _read_csv(path, dataset, columns):
+    if not os.path.isfile(path):
+        raise ValueError(f"{dataset} metadata file {path!r} is missing.")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise ValueError(f"{dataset} metadata file {path!r} has no rows.")
+    missing = set(columns) - set(rows[0])
+    if missing:
+        raise ValueError(
+            f"{dataset} metadata file {path!r} lacks the columns {sorted(missing)}."
+        )
+    return rows
+
+
+def _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs):
+    if return_waveforms:
+        loader = AudioLoader(sr=sr, duration=duration, pad_mode=pad_mode, n_jobs=n_jobs)
+        bunch.data = loader.fit_transform(bunch.filenames)
+        bunch.sr = sr
+    return bunch
+
+
+def load_fsdd(path, *, split=None, return_waveforms=False, sr=8000, duration=1.0,
+              pad_mode="constant", n_jobs=None):
+    """Free Spoken Digit Dataset: 3,000 recordings of digits by 6 speakers.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder (holding ``recordings/`` with files named
+        ``{digit}_{speaker}_{index}.wav``), or ``recordings/`` itself.
+    split : {None, "train", "test"}, default=None
+        The official split: index 0-4 is the test set, 5-49 the training set.
+        ``None`` returns every recording with ``is_test`` marking the split.
+    return_waveforms : bool, default=False
+        Also decode the audio into ``data`` of shape ``(n, sr * duration)``.
+    sr, duration, pad_mode, n_jobs
+        Passed to :class:`skaudio.AudioLoader` when decoding. The recordings
+        (8 kHz) last 0.1-2.3 s; the default 1 s keeps nearly all of every digit.
+
+    Returns
+    -------
+    Bunch
+        ``filenames``, ``target`` (digit 0-9), ``speaker``, ``index``,
+        ``is_test``, ``groups`` (one id per recording), ``target_names``, and
+        ``data``/``sr`` with ``return_waveforms``. Use ``y = bunch.speaker`` for
+        speaker identification.
+
+    Examples
+    --------
+    >>> fsdd = load_fsdd("../shared/data/fsdd", split="test")  # doctest: +SKIP
+    >>> len(fsdd.filenames), sorted(set(fsdd.target))[:3]      # doctest: +SKIP
+    (300, [0, 1, 2])
+    """
+    path = _check_dir(path, "FSDD", "recordings/{digit}_{speaker}_{index}.wav")
+    folder = os.path.join(path, "recordings")
+    folder = folder if os.path.isdir(folder) else path
+    if split not in (None, "train", "test"):
+        raise ValueError(f"load_fsdd: split must be None, 'train' or 'test'; got {split!r}.")
+    records = []
+    for name in sorted(os.listdir(folder)):
+        stem, ext = os.path.splitext(name)
+        parts = stem.split("_")
+        if ext.lower() != ".wav" or len(parts) != 3 or not parts[0].isdigit() \
+                or not parts[2].isdigit():
+            continue
+        records.append((os.path.join(folder, name), int(parts[0]), parts[1], int(parts[2])))
+    if not records:
+        raise ValueError(
+            f"FSDD: no recordings named {{digit}}_{{speaker}}_{{index}}.wav in {folder!r}."
+        )
+    filenames, digit, speaker, index = map(np.array, zip(*records))
+    is_test = index < 5
+    keep = {None: slice(None), "test": is_test, "train": ~is_test}[split]
+    bunch = Bunch(
+        filenames=filenames[keep], target=digit[keep], speaker=speaker[keep],
+        index=index[keep], is_test=is_test[keep],
+        groups=np.arange(len(records))[keep], target_names=[str(d) for d in range(10)],
+    )
+    return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
+
+
+def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, return_waveforms=False,
+                      sr=16000, duration=None, pad_mode="constant", n_jobs=None):
+    """Load a class-per-subfolder layout: ``path/<class>/<file>``.
+
+    Returns
+    -------
+    Bunch
+        ``filenames``, ``target`` (int), ``target_names`` (the sorted folder
+        names), and ``data``/``sr`` with ``return_waveforms``.
+
+    Examples
+    --------
+    >>> bunch = load_audio_folder("my_sounds/")  # doctest: +SKIP
+    """
+    path = _check_dir(path, "Audio folder", "one subfolder of audio files per class")
+    extensions = tuple(e.lower() for e in extensions)
+    names = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
+    filenames, target = [], []
+    for label, name in enumerate(names):
+        for root, _, files in sorted(os.walk(os.path.join(path, name))):
+            for f in sorted(files):
+                if f.lower().endswith(extensions):
+                    filenames.append(os.path.join(root, f))
+                    target.append(label)
+    if not filenames:
+        raise ValueError(
+            f"No audio files ({', '.join(extensions)}) in class subfolders of {path!r}."
+        )
+    bunch = Bunch(filenames=np.array(filenames), target=np.array(target),
+                  target_names=names)
+    return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
+
+
+def load_esc50(path, *, esc10=False, return_waveforms=False, sr=44100, duration=5.0,
+               pad_mode="constant", n_jobs=None):
+    """ESC-50: 2,000 five-second environmental recordings in 50 classes, 5 folds.
+
+    Reads ``meta/esc50.csv`` and ``audio/``. Use ``PredefinedSplit(fold - 1)``
+    or ``GroupKFold`` over ``groups`` (the Freesound source clip) for
+    cross-validation: takes of one source must stay in one fold.
+
+    Returns
+    -------
+    Bunch
+        ``filenames``, ``target`` (0-49), ``target_names``, ``fold`` (1-5),
+        ``groups`` (source clip id), and ``data``/``sr`` with
+        ``return_waveforms``. ``esc10=True`` keeps the ESC-10 subset.
+    """
+    path = _check_dir(path, "ESC-50", "meta/esc50.csv and audio/")
+    rows = _read_csv(os.path.join(path, "meta", "esc50.csv"), "ESC-50",
+                     ["filename", "fold", "target", "category", "esc10", "src_file"])
+    if esc10:
+        rows = [r for r in rows if r["esc10"].strip().lower() == "true"]
+    target = np.array([int(r["target"]) for r in rows])
+    names = {int(r["target"]): r["category"] for r in rows}
+    bunch = Bunch(
+        filenames=np.array([os.path.join(path, "audio", r["filename"]) for r in rows]),
+        target=target,
+        target_names=[names.get(k, "") for k in range(max(names) + 1)],
+        fold=np.array([int(r["fold"]) for r in rows]),
+        groups=np.unique([r["src_file"] for r in rows], return_inverse=True)[1],
+    )
+    return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
+
+
+def load_urbansound8k(path, *, return_waveforms=False, sr=22050, duration=4.0,
+                      pad_mode="constant", n_jobs=None):
+    """UrbanSound8K: 8,732 urban sound slices in 10 classes, 10 predefined folds.
+
+    Reads ``metadata/UrbanSound8K.csv`` and ``audio/fold<k>/``. Its authors ask
+    for the predefined folds (``PredefinedSplit(fold - 1)``): slices of one
+    Freesound recording (``groups``) must not be split between training and
+    test.
+
+    Returns
+    -------
+    Bunch
+        ``filenames``, ``target`` (classID 0-9), ``target_names``, ``fold``
+        (1-10), ``groups`` (Freesound id), ``salience``, and ``data``/``sr``
+        with ``return_waveforms``.
+    """
+    path = _check_dir(path, "UrbanSound8K", "metadata/UrbanSound8K.csv and audio/")
+    rows = _read_csv(os.path.join(path, "metadata", "UrbanSound8K.csv"), "UrbanSound8K",
+                     ["slice_file_name", "fsID", "fold", "classID", "class", "salience"])
+    names = {int(r["classID"]): r["class"] for r in rows}
+    bunch = Bunch(
+        filenames=np.array([
+            os.path.join(path, "audio", f"fold{r['fold']}", r["slice_file_name"])
+            for r in rows
+        ]),
+        target=np.array([int(r["classID"]) for r in rows]),
+        target_names=[names.get(k, "") for k in range(max(names) + 1)],
+        fold=np.array([int(r["fold"]) for r in rows]),
+        groups=np.array([int(r["fsID"]) for r in rows]),
+        salience=np.array([int(r["salience"]) for r in rows]),
+    )
+    return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)

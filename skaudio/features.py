@@ -1,0 +1,269 @@
+"""Time-frequency features: batched mel spectrograms and delta channels.
+
+Arrays are time first, frequency second, channels last:
+``(n_clips, n_frames, n_bands[, n_channels])`` (Keras ``channels_last``).
+"""
+
+import librosa
+import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ._validation import check_scalar_real, check_time_frequency, check_waveforms
+
+# Elements of the complex STFT held at once per chunk of clips (~64 MB).
+_CHUNK_ELEMENTS = 2**23
+
+
+def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
+                   window="hann", center=True, pad_mode="constant", power=2.0,
+                   n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney",
+                   n_jobs=-1):
+    """Mel spectrogram of a batch of waveforms, time first.
+
+    Numerically ``librosa.feature.melspectrogram(y=y[i], ...).T`` for every
+    clip ``i``, computed as one batched, chunked STFT (real FFT over strided
+    frames) followed by one matrix product with the mel filter bank.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_clips, n_samples)
+        Waveforms; float32 input gives float32 output.
+    sr, n_fft, hop_length, win_length, window, center, pad_mode, power, \
+n_mels, fmin, fmax, htk, norm
+        As in :func:`librosa.feature.melspectrogram` (with its defaults, but
+        ``sr=16000``).
+    n_jobs : int, default=-1
+        Worker threads of the FFT (``scipy.fft``); ``-1`` uses every core.
+
+    Returns
+    -------
+    S : ndarray of shape (n_clips, n_frames, n_mels)
+        ``|STFT|**power`` in mel bands: a power spectrogram for ``power=2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.random.default_rng(0).standard_normal((3, 16000)).astype(np.float32)
+    >>> melspectrogram(y, sr=16000, n_fft=512, hop_length=256, n_mels=40).shape
+    (3, 63, 40)
+    """
+    y = np.asarray(y)
+    win_length = n_fft if win_length is None else win_length
+    dtype = np.float32 if y.dtype == np.float32 else np.float64
+    fft_window = librosa.util.pad_center(
+        librosa.filters.get_window(window, win_length, fftbins=True), size=n_fft
+    ).astype(dtype)
+    mel_basis = librosa.filters.mel(
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
+        norm=norm, dtype=dtype,
+    )
+    n_samples = y.shape[1] + (2 * (n_fft // 2) if center else 0)
+    if n_samples < n_fft:
+        raise ValueError(
+            f"Clips of {y.shape[1]} samples are shorter than n_fft={n_fft}; "
+            "use center=True or a smaller n_fft."
+        )
+    n_frames = 1 + (n_samples - n_fft) // hop_length
+    out = np.empty((y.shape[0], n_frames, n_mels), dtype=dtype)
+    chunk = max(1, _CHUNK_ELEMENTS // (n_frames * n_fft))
+    for start in range(0, y.shape[0], chunk):
+        block = y[start:start + chunk]
+        if center:
+            block = np.pad(block, ((0, 0), (n_fft // 2, n_fft // 2)), mode=pad_mode)
+        frames = sliding_window_view(block, n_fft, axis=-1)[:, ::hop_length]
+        spectrum = scipy.fft.rfft(frames * fft_window, axis=-1, workers=n_jobs)
+        if power == 2.0:
+            magnitude = spectrum.real**2 + spectrum.imag**2
+        else:
+            magnitude = np.abs(spectrum) ** power
+        np.matmul(magnitude, mel_basis.T, out=out[start:start + chunk])
+    return out
+
+
+class MelSpectrogram(TransformerMixin, BaseEstimator):
+    """Waveforms ``(n_clips, n_samples)`` to power mel spectrograms.
+
+    Output ``(n_clips, n_frames, n_mels)``, time first. The result is the
+    linear **power** (``power=2``): compression (log, PERSA+, PCEN, ...) is the
+    job of the front-ends in :mod:`skaudio.frontends`. Equal to
+    ``librosa.feature.melspectrogram`` per clip, computed as one batched STFT.
+    The transformer is stateless: ``fit`` learns nothing.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+        Sample rate of the input waveforms in Hz.
+    n_fft : int, default=2048
+        FFT length in samples.
+    hop_length : int, default=512
+        Samples between frames.
+    win_length : int or None, default=None
+        Window length; ``None`` means ``n_fft``.
+    window : str, tuple or array, default="hann"
+        Any window :func:`scipy.signal.get_window` accepts.
+    center : bool, default=True
+        Pad ``n_fft // 2`` samples on both sides so that frames are centred.
+    pad_mode : str, default="constant"
+        :func:`numpy.pad` mode of the centring padding.
+    power : float, default=2.0
+        Exponent of the magnitude: 2 gives power, 1 magnitude.
+    n_mels : int, default=128
+        Number of mel bands.
+    fmin : float, default=0.0
+        Lowest band edge in Hz.
+    fmax : float or None, default=None
+        Highest band edge in Hz; ``None`` means ``sr / 2``.
+    htk : bool, default=False
+        HTK mel formula instead of Slaney's.
+    norm : {"slaney", None} or float, default="slaney"
+        Filter-bank normalisation, as in :func:`librosa.filters.mel`.
+    n_jobs : int, default=-1
+        FFT worker threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.zeros((2, 16000), dtype=np.float32)
+    >>> MelSpectrogram(n_mels=64).fit_transform(X).shape
+    (2, 32, 64)
+    """
+
+    def __init__(self, sr=16000, n_fft=2048, hop_length=512, win_length=None,
+                 window="hann", center=True, pad_mode="constant", power=2.0,
+                 n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney",
+                 n_jobs=-1):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window = window
+        self.center = center
+        self.pad_mode = pad_mode
+        self.power = power
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.htk = htk
+        self.norm = norm
+        self.n_jobs = n_jobs
+
+    def _check_params(self):
+        name = type(self).__name__
+        sr = check_scalar_real(self.sr, "sr", owner=name, min_val=0, include_min=False)
+        for param in ("n_fft", "n_mels"):
+            _check_positive_int(getattr(self, param), param, name)
+        win_length = self.n_fft if self.win_length is None else _check_positive_int(
+            self.win_length, "win_length", name)
+        if win_length > self.n_fft:
+            raise ValueError(
+                f"{name}: win_length={win_length} must be <= n_fft={self.n_fft}."
+            )
+        _check_positive_int(self.hop_length, "hop_length", name)
+        check_scalar_real(self.power, "power", owner=name, min_val=0, include_min=False)
+        fmin = check_scalar_real(self.fmin, "fmin", owner=name, min_val=0)
+        fmax = sr / 2 if self.fmax is None else check_scalar_real(
+            self.fmax, "fmax", owner=name, min_val=0, include_min=False)
+        if not fmin < fmax <= sr / 2:
+            raise ValueError(
+                f"{name}: need 0 <= fmin < fmax <= sr / 2; got fmin={fmin}, "
+                f"fmax={fmax}, sr={sr}."
+            )
+
+    def fit(self, X, y=None):
+        """Check parameters and input; nothing is learned."""
+        self._check_params()
+        X = check_waveforms(X, name=type(self).__name__)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Compute the mel spectrogram of every clip."""
+        self._check_params()
+        X = check_waveforms(X, name=type(self).__name__)
+        return melspectrogram(
+            X, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length,
+            win_length=self.win_length, window=self.window, center=self.center,
+            pad_mode=self.pad_mode, power=self.power, n_mels=self.n_mels,
+            fmin=self.fmin, fmax=self.fmax, htk=self.htk, norm=self.norm,
+            n_jobs=self.n_jobs,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class Deltas(TransformerMixin, BaseEstimator):
+    """Stack a time-frequency array with its delta and delta-delta.
+
+    ``(n, n_frames, n_bands)`` becomes ``(n, n_frames, n_bands, 3)``: channel 0
+    the input, 1 its first and 2 its second derivative along time
+    (:func:`librosa.feature.delta`, Savitzky-Golay over ``width`` frames). The
+    DCASE system of Hu et al. feeds log-mel spectrograms with these channels,
+    so place ``Deltas`` after a log front-end. Stateless.
+
+    Parameters
+    ----------
+    width : int, default=9
+        Odd number of frames, at least 3, of the derivative filter; clips need
+        at least ``width`` frames.
+    mode : str, default="interp"
+        Edge handling, as in :func:`librosa.feature.delta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Deltas().fit_transform(np.ones((2, 20, 8))).shape
+    (2, 20, 8, 3)
+    """
+
+    def __init__(self, width=9, mode="interp"):
+        self.width = width
+        self.mode = mode
+
+    def fit(self, X, y=None):
+        """Check parameters and input; nothing is learned."""
+        self._validate(X)
+        return self
+
+    def transform(self, X):
+        """Append delta and delta-delta channels."""
+        X = self._validate(X)
+        deltas = [
+            librosa.feature.delta(X, width=self.width, order=order, axis=1,
+                                  mode=self.mode).astype(X.dtype, copy=False)
+            for order in (1, 2)
+        ]
+        return np.stack([X, *deltas], axis=-1)
+
+    def _validate(self, X):
+        name = type(self).__name__
+        width = _check_positive_int(self.width, "width", name)
+        if width < 3 or width % 2 == 0:
+            raise ValueError(f"{name}: width must be an odd integer >= 3; got {width}.")
+        X = check_time_frequency(X, name=name, non_negative=False, min_ndim=3,
+                                 max_ndim=3)
+        if X.shape[1] < width:
+            raise ValueError(
+                f"{name} needs at least width={width} frames per sample; got "
+                f"{X.shape[1]}. Use longer clips or a smaller width."
+            )
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _check_positive_int(value, name, owner):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer; got {value!r}.")
+    return int(value)
