@@ -38,7 +38,8 @@ def check_waveforms(X, *, name, dtype=FLOAT_DTYPES):
     if ndim != 2:
         raise ValueError(
             f"{name} expects waveforms of shape (n_clips, n_samples); got a "
-            f"{ndim}-D array. Reshape a single clip with x[np.newaxis, :]."
+            f"{ndim}-D array. Reshape your data: a single clip x becomes "
+            "x[np.newaxis, :]."
         )
     dtype = dtype if _is_float_array(X) else np.float32
     return check_array(
@@ -67,7 +68,8 @@ def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4):
         allowed = " or ".join(shapes[k] for k in range(min_ndim, max_ndim + 1))
         raise ValueError(
             f"{name} expects a time-frequency array of shape {allowed}; got a "
-            f"{ndim}-D array."
+            f"{ndim}-D array. Reshape your data: a single sample S becomes "
+            "S[np.newaxis]."
         )
     X = check_array(
         X,

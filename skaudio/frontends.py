@@ -76,8 +76,8 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10):
     if method == "subtract":
         L = _log10(S, amin)
         return L - L.mean(axis=axes, keepdims=True)
-    mean = S.mean(axis=axes, keepdims=True)
-    return _log10(S / np.maximum(mean, S.dtype.type(amin)), amin)
+    # log10(S / mean(S)) with both terms floored, so silence gives zeros
+    return _log10(S, amin) - _log10(S.mean(axis=axes, keepdims=True), amin)
 
 
 def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=None,
@@ -141,13 +141,15 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
         Level of the noise below the sample's power, in dB.
     noise : {"pink", "white", "brown"}, ndarray or callable, default="pink"
         The noise's power ``N_p``: a colour (:func:`colored_noise`), an array
-        broadcastable to one sample or to ``S``, or ``callable(shape, rng)``
-        returning the non-negative power for ``S.shape``.
+        broadcastable to one sample's shape ``S.shape[1:]``, or
+        ``callable((1, *S.shape[1:]), rng)`` returning it. One noise pattern
+        serves every sample, scaled to each sample's own power, so a sample's
+        output does not depend on the batch it comes in.
     band_frequencies : array or None
         Band centres for the coloured noises (see :func:`colored_noise`).
     random_state : int, RandomState instance or None
-        Seeds the noise: with an int, the same input always gives the same
-        output.
+        Seeds the noise pattern: with an int, the same input always gives the
+        same output.
     amin : float, default=1e-10
         Floor inside the logarithm.
 
@@ -173,21 +175,23 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
 
 
 def _noise_power(shape, noise, band_frequencies, random_state, dtype):
+    """One sample's noise power, of shape ``(1, *shape[1:])``."""
+    sample_shape = (1, *shape[1:])
     if isinstance(noise, str):
-        return colored_noise(shape, color=noise, band_frequencies=band_frequencies,
+        return colored_noise(sample_shape, color=noise, band_frequencies=band_frequencies,
                              random_state=random_state, dtype=dtype)
     if callable(noise):
-        N = np.asarray(noise(shape, check_random_state(random_state)), dtype=dtype)
+        N = np.asarray(noise(sample_shape, check_random_state(random_state)), dtype=dtype)
         source = "the noise callable"
     else:
         N = np.asarray(noise, dtype=dtype)
         source = "the noise array"
     try:
-        N = np.broadcast_to(N, shape)
+        N = np.broadcast_to(N, sample_shape)
     except ValueError:
         raise ValueError(
             f"PersaPlus: {source} has shape {N.shape}, which does not broadcast "
-            f"to the input's shape {shape}; give one sample's shape {shape[1:]}."
+            f"to one sample's shape {shape[1:]}."
         ) from None
     if not np.all(np.isfinite(N)) or np.any(N < 0):
         raise ValueError(f"PersaPlus: {source} must be finite non-negative power.")
@@ -395,16 +399,17 @@ class PersaPlus(_FrontEnd):
         ``np.inf`` disables the noise (PERSA).
     noise : {"pink", "white", "brown"}, ndarray or callable, default="pink"
         The noise's time-frequency power: a colour, an array broadcastable to
-        one sample's shape, or ``callable(shape, rng) -> array``.
+        one sample's shape, or ``callable((1, *sample_shape), rng) -> array``.
+        One pattern, drawn once per call, serves every sample.
     band_frequencies : array of shape (n_bands,) or None, default=None
         Band centre frequencies in Hz that shape the coloured noises; ``None``
         assumes Slaney mel bands over 0-8 kHz (MelSpectrogram at 16 kHz). Use
         ``librosa.mel_frequencies(n_mels + 2, fmin=..., fmax=...)[1:-1]`` for
         other settings.
     random_state : int, RandomState instance or None, default=None
-        Seeds the noise. With an int, transforming the same array twice gives
-        the same output (so ``fit_transform`` equals ``fit().transform`` and
-        pipelines cache); the i-th sample of a call gets the i-th draw.
+        Seeds the noise pattern. With an int, a sample's output is the same
+        whenever and in whatever batch it is transformed (so ``fit_transform``
+        equals ``fit().transform`` and pipelines cache).
     amin : float, default=1e-10
         Floor of the power before the log; silent samples give zeros.
 

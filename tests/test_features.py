@@ -1,0 +1,129 @@
+"""MelSpectrogram against librosa, and the Deltas channels."""
+
+import librosa
+import numpy as np
+import pytest
+
+from skaudio import Deltas, MelSpectrogram
+
+SETTINGS = [
+    {},
+    {"n_fft": 512, "hop_length": 160, "win_length": 400, "n_mels": 64, "fmin": 125.0,
+     "fmax": 7500.0, "htk": True},
+    {"n_fft": 1024, "hop_length": 256, "center": False, "power": 1.0, "window": "hamming"},
+    {"n_fft": 256, "hop_length": 64, "pad_mode": "reflect", "norm": None, "n_mels": 32},
+]
+
+
+@pytest.fixture
+def waves(rng):
+    return rng.standard_normal((5, 8000)).astype(np.float32)
+
+
+@pytest.mark.parametrize("params", SETTINGS)
+def test_equals_librosa_per_clip(waves, params):
+    out = MelSpectrogram(sr=16000, **params).fit_transform(waves)
+    expected = np.stack([
+        librosa.feature.melspectrogram(y=w, sr=16000, **params).T for w in waves
+    ])
+    assert out.shape == expected.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=2e-5, atol=1e-6 * expected.max())
+
+
+def test_float64_in_float64_out_and_equal(waves):
+    w64 = waves.astype(np.float64)
+    out = MelSpectrogram(n_fft=512).fit_transform(w64)
+    assert out.dtype == np.float64
+    expected = librosa.feature.melspectrogram(y=w64, sr=16000, n_fft=512)
+    # librosa's filter bank is float32 even for float64 audio; skaudio's is not.
+    np.testing.assert_allclose(out, np.moveaxis(expected, -1, -2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("gain", [0.01, 3.0])
+def test_power_scales_with_gain_squared(waves, gain):
+    mel = MelSpectrogram(n_fft=512)
+    np.testing.assert_allclose(mel.fit_transform(gain * waves.astype(np.float64)),
+                               gain**2 * mel.fit_transform(waves.astype(np.float64)),
+                               rtol=1e-10)
+
+
+def test_integer_and_bool_waveforms_become_float32(waves):
+    ints = (waves * 1000).astype(np.int16)
+    out = MelSpectrogram(n_fft=256).fit_transform(ints)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, MelSpectrogram(n_fft=256).fit_transform(
+        ints.astype(np.float32)))
+    assert MelSpectrogram(n_fft=256).fit_transform(ints > 0).dtype == np.float32
+
+
+def test_large_batches_are_chunked_without_changing_results(rng, monkeypatch):
+    import skaudio.features as features
+
+    y = rng.standard_normal((7, 4000)).astype(np.float32)
+    whole = MelSpectrogram(n_fft=512).fit_transform(y)
+    monkeypatch.setattr(features, "_CHUNK_ELEMENTS", 512 * 10)  # ~1 clip a chunk
+    np.testing.assert_array_equal(MelSpectrogram(n_fft=512).fit_transform(y), whole)
+
+
+@pytest.mark.parametrize("bad, exc, message", [
+    (np.zeros(100), ValueError, "got a 1-D array"),
+    (np.zeros((2, 3, 100)), ValueError, "got a 3-D array"),
+    (np.full((2, 100), np.nan), ValueError, "NaN"),
+    (np.full((2, 100), np.inf), ValueError, "infinity"),
+    (np.zeros((0, 100)), ValueError, "0 sample"),
+    ([[0.0] * 10, [0.0] * 5], ValueError, "ragged"),
+])
+def test_bad_waveforms_raise(bad, exc, message):
+    with pytest.raises(exc, match=message):
+        MelSpectrogram().fit_transform(bad)
+
+
+def test_clip_shorter_than_n_fft_without_centring_raises():
+    with pytest.raises(ValueError, match="shorter than n_fft"):
+        MelSpectrogram(n_fft=512, center=False).fit_transform(np.zeros((1, 100)))
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n_fft": 0}, "n_fft must be a positive integer"),
+    ({"hop_length": 1.5}, "hop_length must be a positive integer"),
+    ({"win_length": 4096}, "win_length=4096 must be <= n_fft"),
+    ({"fmax": 9000.0}, "fmax <= sr / 2"),
+    ({"sr": -1}, "sr must be > 0"),
+    ({"power": 0}, "power must be > 0"),
+])
+def test_bad_parameters_raise(params, message):
+    with pytest.raises(ValueError, match=message):
+        MelSpectrogram(**params).fit(np.zeros((1, 4000)))
+
+
+def test_input_is_not_modified(waves):
+    before = waves.copy()
+    MelSpectrogram(pad_mode="reflect").fit_transform(waves)
+    np.testing.assert_array_equal(waves, before)
+
+
+def test_deltas_equal_librosa_and_stack_as_channels(rng):
+    S = rng.standard_normal((3, 20, 8))
+    out = Deltas(width=5).fit_transform(S)
+    assert out.shape == (3, 20, 8, 3)
+    np.testing.assert_array_equal(out[..., 0], S)
+    for order in (1, 2):
+        np.testing.assert_allclose(
+            out[..., order], librosa.feature.delta(S, width=5, order=order, axis=1))
+
+
+def test_deltas_of_a_linear_ramp_are_its_slope_and_zero():
+    S = np.broadcast_to(np.arange(30.0)[None, :, None] * 2.0, (1, 30, 4))
+    out = Deltas(width=9).fit_transform(S)
+    np.testing.assert_allclose(out[..., 1], 2.0, atol=1e-10)
+    np.testing.assert_allclose(out[..., 2], 0.0, atol=1e-10)
+
+
+@pytest.mark.parametrize("params, X, message", [
+    ({"width": 4}, np.zeros((1, 20, 3)), "odd integer >= 3"),
+    ({"width": 9}, np.zeros((1, 5, 3)), "at least width=9 frames"),
+    ({}, np.zeros((2, 20)), "got a 2-D array"),
+])
+def test_deltas_bad_input(params, X, message):
+    with pytest.raises(ValueError, match=message):
+        Deltas(**params).fit_transform(X)

@@ -1,0 +1,251 @@
+"""Front-ends against hand-written numpy evaluations of the PERSA+ paper's eq. 1-4."""
+
+import librosa
+import numpy as np
+import pytest
+
+from skaudio import PCEN, LogCompression, LogThreshold, MelSpectrogram, PersaPlus, PerSampleNorm
+from skaudio.frontends import colored_noise, persa_plus
+
+ALL_FRONTENDS = [LogCompression(), PerSampleNorm(), PerSampleNorm(method="divide"),
+                 PersaPlus(random_state=0), LogThreshold(), PCEN()]
+
+
+@pytest.fixture
+def power(rng):
+    """Positive power spectrograms with a 60 dB spread, (4, 12, 10)."""
+    return 10 ** rng.uniform(-6, 0, size=(4, 12, 10))
+
+
+def test_log_compression_is_floored_log10(power):
+    S = power.copy()
+    S[0, 0, 0] = 0.0
+    out = LogCompression(amin=1e-8).fit_transform(S)
+    expected = np.log10(np.maximum(S, 1e-8))
+    np.testing.assert_allclose(out, expected)
+    assert out[0, 0, 0] == -8
+
+
+def test_persa_subtracts_each_samples_mean_log(power):
+    out = PerSampleNorm().fit_transform(power)
+    for k in range(power.shape[0]):
+        L = np.log10(power[k])
+        np.testing.assert_allclose(out[k], L - L.sum() / L.size)
+
+
+def test_persa_divide_variant_is_log_of_ratio_to_mean_power(power):
+    out = PerSampleNorm(method="divide").fit_transform(power)
+    for k in range(power.shape[0]):
+        np.testing.assert_allclose(out[k], np.log10(power[k] / power[k].mean()))
+
+
+@pytest.mark.parametrize("method", ["subtract", "divide"])
+@pytest.mark.parametrize("gain", [1e-3, 0.5, 7.0, 1e4])
+def test_persa_is_gain_invariant(power, method, gain):
+    persa = PerSampleNorm(method=method)
+    np.testing.assert_allclose(persa.fit_transform(gain * power),
+                               persa.fit_transform(power), atol=1e-10)
+
+
+def test_persa_plus_matches_eq_1_to_3(power):
+    """Eq. 1 in the power domain, eq. 2 log10, eq. 3 mean subtraction."""
+    q = 9.0
+    N = colored_noise((1, *power.shape[1:]), color="pink", random_state=3)[0]
+    out = PersaPlus(q=q, random_state=3).fit_transform(power)
+    for k in range(power.shape[0]):
+        S2 = power[k]  # power = magnitude squared
+        S_n = np.sqrt(S2 + N * S2.mean() / (N.mean() * 10 ** (q / 10)))  # eq. 1
+        S_ln = np.log10(S_n**2)  # eq. 2, in bels of power (twice log10 of S_n)
+        expected = S_ln - S_ln.sum() / S_ln.size  # eq. 3
+        np.testing.assert_allclose(out[k], expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("q", [0.0, 3.0, 9.0, 20.0])
+def test_persa_plus_noise_floor_sits_q_db_below_the_sample(power, q):
+    """With a flat noise the injected power is exactly mean(P) / 10**(q/10)."""
+    flat = np.ones(power.shape[1:])
+    out = persa_plus(power, q=q, noise=flat)
+    for k in range(power.shape[0]):
+        floor = power[k].mean() * 10 ** (-q / 10)
+        noisy = np.log10(power[k] + floor)
+        np.testing.assert_allclose(out[k], noisy - noisy.mean())
+
+
+def test_persa_plus_noise_masks_content_below_q(power):
+    """Lowering a quiet bin far below the floor changes the output little."""
+    S = power.copy()
+    S[:, 0, 0] = 1e-5 * S.mean(axis=(1, 2))  # 50 dB down, above the log floor
+    S_quieter = S.copy()
+    S_quieter[:, 0, 0] *= 1e-3
+    plus, persa = PersaPlus(q=9, random_state=0), PerSampleNorm()
+    d_plus = np.abs(plus.fit_transform(S) - plus.fit_transform(S_quieter)).max()
+    d_persa = np.abs(persa.fit_transform(S) - persa.fit_transform(S_quieter)).max()
+    assert d_plus < 1e-3 and d_persa > 1.0
+
+
+def test_persa_plus_is_reproducible_and_batch_independent(power):
+    a = PersaPlus(random_state=7).fit_transform(power)
+    b = PersaPlus(random_state=7).fit_transform(power)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(PersaPlus(random_state=7).fit_transform(power[2:3]), a[2:3])
+    c = PersaPlus(random_state=8).fit_transform(power)
+    assert not np.allclose(a, c)
+
+
+def test_persa_plus_q_inf_is_persa(power):
+    np.testing.assert_allclose(PersaPlus(q=np.inf).fit_transform(power),
+                               PerSampleNorm().fit_transform(power))
+
+
+def test_persa_plus_is_gain_invariant(power):
+    plus = PersaPlus(q=6, random_state=0)
+    np.testing.assert_allclose(plus.fit_transform(1e-4 * power), plus.fit_transform(power),
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("color, alpha", [("white", 0), ("pink", 1), ("brown", 2)])
+def test_colored_noise_follows_its_spectral_slope(color, alpha):
+    freqs = np.array([100.0, 200.0, 400.0, 800.0])
+    N = colored_noise((1, 20000, 4), color=color, band_frequencies=freqs, random_state=0)
+    per_band = N.mean(axis=(0, 1))
+    np.testing.assert_allclose(per_band / per_band[0], 2.0 ** (-alpha * np.arange(4)),
+                               rtol=0.05)
+
+
+def test_persa_plus_accepts_array_and_callable_noise(power):
+    arr = np.linspace(1, 2, power.shape[2])
+    by_array = PersaPlus(noise=arr).fit_transform(power)
+    by_callable = PersaPlus(noise=lambda shape, rng: np.broadcast_to(arr, shape)).fit_transform(power)
+    np.testing.assert_allclose(by_array, by_callable)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        PersaPlus(noise=np.ones(3)).fit_transform(power)
+    with pytest.raises(ValueError, match="non-negative"):
+        PersaPlus(noise=-np.ones(power.shape[2])).fit_transform(power)
+
+
+def test_log_threshold_matches_eq_4(power):
+    c = 30.0
+    out = LogThreshold(c=c).fit_transform(power)
+    for k in range(power.shape[0]):
+        np.testing.assert_allclose(out[k], np.log10(power[k] / power[k].max() + 10 ** (-c / 10)))
+
+
+@pytest.mark.parametrize("c", [10.0, 30.0, 60.0])
+def test_log_threshold_spans_at_most_c_db(power, c):
+    out = LogThreshold(c=c).fit_transform(power)
+    span_db = 10 * (out.max(axis=(1, 2)) - out.min(axis=(1, 2)))
+    bound = 10 * np.log10(10 ** (c / 10) + 1)  # c plus < 0.5 dB for c >= 10
+    assert np.all(span_db <= bound + 1e-9)
+    assert np.all(out >= -c / 10)
+    # 60 dB of input spread: the floor is reached for c below it.
+    if c < 60:
+        assert np.all(span_db > c - 0.5)
+
+
+def test_log_threshold_is_gain_invariant(power):
+    np.testing.assert_allclose(LogThreshold().fit_transform(123.0 * power),
+                               LogThreshold().fit_transform(power))
+
+
+@pytest.mark.parametrize("input_scale", [1.0, 2.0**31])
+def test_pcen_equals_librosa_per_sample(power, input_scale):
+    out = PCEN(sr=8000, hop_length=128, input_scale=input_scale).fit_transform(power)
+    for k in range(power.shape[0]):
+        expected = librosa.pcen(power[k].T * input_scale, sr=8000, hop_length=128).T
+        np.testing.assert_allclose(out[k], expected, rtol=1e-10)
+
+
+def test_pcen_max_size_filters_along_bands(power):
+    out = PCEN(max_size=3, input_scale=1.0).fit_transform(power)
+    expected = librosa.pcen(power[0].T, max_size=3, sr=16000, hop_length=512)
+    np.testing.assert_allclose(out[0], expected.T, rtol=1e-10)
+
+
+def test_pcen_default_scaling_makes_it_nearly_gain_invariant(rng):
+    """On [-1, 1] audio, x10 gain moves default PCEN by < 5 %, unscaled by > 30 %."""
+    t = np.arange(16000) / 16000
+    y = 0.1 * (np.sin(2 * np.pi * 440 * t) * ((t > 0.3) & (t < 0.7))
+               + 0.01 * rng.standard_normal(t.size))
+    S = MelSpectrogram().fit_transform(y[None].astype(np.float32))
+
+    def change(pcen):
+        a, b = pcen.fit_transform(S), pcen.fit_transform(10 * S)
+        return np.abs(a - b).max() / np.abs(a).max()
+
+    assert change(PCEN()) < 0.05
+    assert change(PCEN(input_scale=1.0)) > 0.3
+
+
+@pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
+def test_silent_samples_give_finite_documented_output(frontend, power):
+    S = power.copy()
+    S[1] = 0.0
+    out = frontend.fit_transform(S)
+    assert np.all(np.isfinite(out))
+    expected_silence = {
+        "LogCompression": np.log10(1e-10), "LogThreshold": -3.0,
+    }.get(type(frontend).__name__, 0.0)
+    np.testing.assert_allclose(out[1], expected_silence)
+
+
+@pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
+@pytest.mark.parametrize("shape", [(3, 7), (3, 6, 5), (3, 6, 5, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_shape_and_dtype_are_preserved(frontend, shape, dtype, rng):
+    S = rng.random(shape).astype(dtype)
+    out = frontend.fit_transform(S)
+    assert out.shape == shape and out.dtype == dtype
+    assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
+def test_samples_are_independent_of_their_batch(frontend, power):
+    whole = frontend.fit_transform(power)
+    for k in range(power.shape[0]):
+        np.testing.assert_allclose(frontend.fit_transform(power[k:k + 1])[0], whole[k])
+
+
+@pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
+def test_fit_learns_nothing(frontend, power, rng):
+    other = 10 ** rng.uniform(-3, 3, size=power.shape)
+    fitted_on_other = frontend.fit(other).transform(power)
+    np.testing.assert_array_equal(fitted_on_other, frontend.fit(power).transform(power))
+
+
+@pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
+@pytest.mark.parametrize("bad, message", [
+    (np.full((2, 3, 4), np.nan), "NaN"),
+    (np.full((2, 3, 4), np.inf), "infinity"),
+    (-np.ones((2, 3, 4)), "Negative values"),
+    (np.ones(5), "expects a time-frequency array .* got a 1-D array"),
+    (np.ones((1, 2, 3, 4, 5)), "got a 5-D array"),
+    (np.ones((0, 3, 4)), "0 sample"),
+    (np.ones((2, 0, 4)), "empty"),
+])
+def test_bad_input_raises_clear_value_error(frontend, bad, message):
+    with pytest.raises(ValueError, match=message):
+        frontend.fit_transform(bad)
+
+
+@pytest.mark.parametrize("frontend, message", [
+    (LogCompression(amin=0), "amin must be > 0"),
+    (PerSampleNorm(method="median"), "method must be"),
+    (PersaPlus(q=float("nan")), "q must be finite"),
+    (PersaPlus(q=-np.inf), "q must be finite or \\+inf"),
+    (PersaPlus(noise="blue"), "noise must be one of"),
+    (LogThreshold(c=-3), "c must be > 0"),
+    (PCEN(b=2.0), "b must lie in"),
+    (PCEN(max_size=0), "max_size must be a positive integer"),
+    (PCEN(time_constant=0), "time_constant must be > 0"),
+])
+def test_bad_parameters_raise(frontend, message, power):
+    with pytest.raises(ValueError, match=message):
+        frontend.fit(power)
+
+
+@pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
+def test_input_is_never_modified(frontend, power):
+    S = power.copy()
+    S.setflags(write=False)
+    frontend.fit_transform(S)
+    np.testing.assert_array_equal(S, power)
