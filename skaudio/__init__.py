@@ -30,6 +30,21 @@ from .pooling import TemporalStatistics  # noqa: E402
 
 __version__ = "0.1.0"
 
+# Keras-backed parts load on first use, so that the front-ends import fast.
+_LAZY = {
+    "VGGLikeClassifier": "skaudio.estimators",
+    "make_frontend_pipeline": "skaudio.systems",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'skaudio' has no attribute {name!r}")
+
+
 __all__ = [
     "AudioLoader",
     "Deltas",
@@ -40,6 +55,8 @@ __all__ = [
     "PerSampleNorm",
     "PersaPlus",
     "TemporalStatistics",
+    "VGGLikeClassifier",
     "load_audio",
+    "make_frontend_pipeline",
     "melspectrogram",
 ]

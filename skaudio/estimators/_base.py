@@ -1,0 +1,304 @@
+"""The one base class that owns the scikit-learn contract of skaudio's networks.
+
+scikeras 0.13.0 (its last release) declares ``KerasClassifier(BaseWrapper,
+ClassifierMixin)``: the mixin sits right of ``BaseEstimator``, and on
+scikit-learn >= 1.6 (tags via ``__sklearn_tags__``) ``is_classifier`` is then
+False, so ``GridSearchCV`` and ``cross_val_score`` silently use ``KFold``
+instead of ``StratifiedKFold`` and ``VotingClassifier`` refuses the estimator.
+A subclass of ``KerasClassifier`` cannot put ``ClassifierMixin`` first (Python's
+method resolution order forbids it), so :class:`NetworkClassifier` derives from
+scikeras's ``BaseWrapper`` directly, with the mixin on the correct side, and
+implements the classifier half itself:
+
+* tags: estimator type classifier, n-d input, labels of any type;
+* parameters: exactly the ``__init__`` signature (scikit-learn's rule), so
+  ``clone`` and ``set_params`` keep every one and ``repr`` is scikit-learn's;
+* ``fit`` validates its input with clear errors, never mutates parameters or
+  the caller's arrays (scikeras multiplies ``sample_weight`` in place), seeds
+  Python, NumPy and Keras from ``random_state`` (restoring the global random
+  state afterwards), shuffles before Keras's tail ``validation_split``, and
+  adds early stopping;
+* ``predict_proba`` is always ``(n_samples, n_classes)`` (scikeras squeezes a
+  single sample to 1-D).
+"""
+
+import random
+import warnings
+from contextlib import contextmanager
+
+import keras
+import numpy as np
+from scikeras.utils.transformers import ClassifierLabelEncoder
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import check_random_state
+from sklearn.utils._tags import ClassifierTags
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_scalar_real, check_time_frequency
+from ..augment import RandomGain
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
+
+
+@contextmanager
+def _seeded(seed):
+    """Seed Python, NumPy and Keras; restore Python's and NumPy's state after."""
+    if seed is None:
+        yield
+        return
+    py_state, np_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+def to_network_input(X):
+    """``(n, f)``, ``(n, f, b)`` or ``(n, f, b, c)`` -> float32 ``(n, f, b, c)``."""
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim == 2:
+        return X[:, :, np.newaxis, np.newaxis]
+    if X.ndim == 3:
+        return X[..., np.newaxis]
+    return X
+
+
+class NetworkClassifier(ClassifierMixin, BaseWrapper):
+    """Base class of skaudio's Keras classifiers (scikeras ``BaseWrapper``).
+
+    Subclasses list every parameter in their ``__init__`` (architecture first,
+    then the training parameters documented here) and implement
+    ``_build_network(input_shape, n_classes)`` returning an uncompiled
+    ``keras.Model``. The base class adds the training-only gain augmentation in
+    front of it, compiles and trains it.
+
+    Training parameters
+    -------------------
+    gain_augment_db : float, default=0.0
+        Random gain, uniform in ``±gain_augment_db`` dB, added to each training
+        sample (in bels: ``g / 10``) while the network trains; never at
+        prediction. LOG-AU uses 30, PERSA+ 3.
+    optimizer : str, default="adam"
+        Keras optimizer name.
+    learning_rate : float, default=1e-3
+    epochs : int, default=30
+    batch_size : int, default=32
+    validation_split : float, default=0.0
+        Fraction of the (shuffled) training data held out to monitor
+        ``val_loss``.
+    patience : int or None, default=None
+        Early stopping: stop after ``patience`` epochs without a better
+        ``val_loss`` and restore the best weights. Needs ``validation_split``.
+    class_weight : dict, "balanced" or None, default=None
+        Class weights, applied as sample weights.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, augmentation and shuffling:
+        with an int, training on the CPU is reproducible.
+    verbose : int, default=0
+        Keras's progress output: 0 silent, 1 progress bar, 2 one line per epoch.
+    run_eagerly : bool, default=False
+        Run Keras op by op instead of compiling the training step with XLA:
+        slower on real data, but much faster for tiny networks and datasets
+        (where compilation dominates) and easier to debug.
+    """
+
+    # scikeras internals read these attributes; they are not parameters here.
+    model = None
+    build_fn = None
+    warm_start = False
+    loss = "sparse_categorical_crossentropy"
+    metrics = None
+    callbacks = None
+    validation_batch_size = None
+    shuffle = True
+    _fit_kwargs = BaseWrapper._fit_kwargs - {"class_weight"}
+
+    def __init__(self, *, gain_augment_db=0.0, optimizer="adam", learning_rate=1e-3,
+                 epochs=30, batch_size=32, validation_split=0.0, patience=None,
+                 class_weight=None, random_state=None, verbose=0, run_eagerly=False):
+        self.gain_augment_db = gain_augment_db
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.patience = patience
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+        self.run_eagerly = run_eagerly
+
+    # scikit-learn's parameter rules, not scikeras's attribute scan
+    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
+    __repr__ = BaseEstimator.__repr__
+
+    def __sklearn_tags__(self):
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(poor_score=True)
+        tags.target_tags.required = True
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # ------------------------------------------------------------ validation
+    def _check_params(self):
+        name = type(self).__name__
+        check_scalar_real(self.gain_augment_db, "gain_augment_db", owner=name, min_val=0)
+        check_scalar_real(self.learning_rate, "learning_rate", owner=name, min_val=0,
+                          include_min=False)
+        split = check_scalar_real(self.validation_split, "validation_split", owner=name,
+                                  min_val=0)
+        if split >= 1:
+            raise ValueError(f"{name}: validation_split must be < 1; got {split}.")
+        for param in ("epochs", "batch_size"):
+            value = getattr(self, param)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                    or value < 1:
+                raise ValueError(f"{name}: {param} must be a positive integer; got {value!r}.")
+        if self.patience is not None and split == 0:
+            raise ValueError(
+                f"{name}: early stopping (patience={self.patience}) monitors the "
+                "validation loss; set validation_split > 0 as well."
+            )
+        if isinstance(self.optimizer, str) and self.optimizer.lower() not in OPTIMIZERS:
+            raise ValueError(
+                f"{name}: optimizer must be one of {OPTIMIZERS} or a keras Optimizer; "
+                f"got {self.optimizer!r}."
+            )
+
+    def _check_X(self, X, reset=False):
+        X = check_time_frequency(X, name=type(self).__name__, non_negative=False)
+        X = X.astype(np.float32, copy=False)  # the network computes in float32
+        if not reset and X.shape[1:] != tuple(self.X_shape_[1:]):
+            if X.ndim == 2:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                    f"expecting {self.X_shape_[1]} features as input."
+                )
+            raise ValueError(
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{tuple(self.X_shape_[1:])}; got {X.shape[1:]}. Give every clip the "
+                "same duration (AudioLoader(duration=...)) and the same features."
+            )
+        return X
+
+    # ------------------------------------------------------------ model
+    @property
+    def target_encoder(self):
+        return ClassifierLabelEncoder(loss=self.loss)
+
+    @property
+    def feature_encoder(self):
+        return FunctionTransformer(to_network_input)
+
+    def _keras_build_fn(self, meta):
+        input_shape = to_network_input(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
+        network = self._build_network(input_shape, meta["n_classes_"])
+        inputs = keras.Input(shape=input_shape, name="input")
+        x = RandomGain(self.gain_augment_db, name="random_gain")(inputs) \
+            if self.gain_augment_db else inputs
+        model = keras.Model(inputs, network(x), name=type(self).__name__)
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get(
+                {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
+            )
+        model.compile(optimizer=optimizer, loss=self.loss, metrics=["accuracy"], run_eagerly=self.run_eagerly)
+        return model
+
+    def _build_network(self, input_shape, n_classes):
+        raise NotImplementedError
+
+    def _initialize_callbacks(self):
+        super()._initialize_callbacks()
+        if self.patience is not None:
+            self._fit_callbacks = [*self._fit_callbacks, keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.patience, restore_best_weights=True)]
+
+    def _seed(self):
+        if self.random_state is None:
+            return None
+        return int(check_random_state(self.random_state).randint(2**31 - 1)) \
+            if not isinstance(self.random_state, (int, np.integer)) else int(self.random_state)
+
+    # ------------------------------------------------------------ fit / predict
+    def fit(self, X, y, sample_weight=None):
+        """Build and train the network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_frames, n_bands[, n_channels]) or (n, n_features)
+            Time-frequency samples (a 2-D input is one band per feature).
+        y : array-like of shape (n,)
+            Labels of any type (ints, strings, ...); at least two classes.
+        sample_weight : array-like of shape (n,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = self._check_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; "
+                          "it is flattened.", DataConversionWarning, stacklevel=2)
+            y = y.ravel()
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X and y have different lengths: {X.shape[0]} samples, {y.shape[0]} labels."
+            )
+        check_classification_targets(y)
+        if np.unique(y).size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least two classes to train; y has "
+                f"only one class ({np.unique(y)[0]!r})."
+            )
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if self.class_weight is not None:
+            weights = compute_sample_weight(self.class_weight, y)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        seed = self._seed()
+        if self.validation_split:
+            # Keras holds out the *last* samples: shuffle so they are a random subset.
+            order = check_random_state(seed).permutation(X.shape[0])
+            X, y = X[order], y[order]
+            sample_weight = None if sample_weight is None else sample_weight[order]
+        self.classes_ = None
+        with _seeded(seed):
+            BaseWrapper.fit(self, X, y, sample_weight=sample_weight)
+        return self
+
+    @available_if(lambda self: False)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Not offered: skaudio's networks train with ``fit``."""
+
+    def predict_proba(self, X):
+        """Class probabilities, shape ``(n_samples, n_classes)``."""
+        check_is_fitted(self, "model_")
+        X = self._check_X(X)
+        proba = self._predict_raw(X)
+        return np.asarray(proba).reshape(X.shape[0], -1)
+
+    def predict(self, X):
+        """Predicted labels, of the type of the training labels."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on ``(X, y)``."""
+        return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)

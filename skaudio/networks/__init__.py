@@ -1,0 +1,10 @@
+"""Plain Keras model builders: uncompiled ``keras.Model`` from plain arguments.
+
+Each builder uses ``keras`` and ``keras.ops`` only, so it runs on the
+TensorFlow, PyTorch and JAX backends. The estimators in
+:mod:`skaudio.estimators` wrap them for scikit-learn.
+"""
+
+from .vgg_like import build_vgg_like
+
+__all__ = ["build_vgg_like"]
