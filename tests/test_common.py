@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks over every public skaudio transformer.
+"""scikit-learn's estimator checks over every public skaudio estimator.
 
 The registry below is the one list of checks that cannot apply, each with its
 reason; every other check must pass.
@@ -10,6 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skaudio import (
     PCEN,
     AudioLoader,
+    VGGLikeClassifier,
     Deltas,
     LogCompression,
     LogThreshold,
@@ -25,15 +26,29 @@ STATELESS = (
     "with the one seen in fit; the estimator downstream checks its own input."
 )
 
+NETWORK = {
+    "check_estimator_tags_renamed": (
+        "scikeras's BaseWrapper, a parent class, still defines the pre-1.6 "
+        "`_more_tags`; skaudio's NetworkClassifier defines `__sklearn_tags__`, "
+        "which is what scikit-learn reads (is_classifier is True)."
+    ),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "minibatch training: a weight of 2 scales a sample's loss in its batch, "
+        "while a repeated sample changes how batches are drawn, so the two fits "
+        "agree only in expectation, not to 1e-7."
+    ),
+}
+
 EXPECTED_FAILED_CHECKS = {
-    name: {"check_n_features_in_after_fitting": STATELESS}
-    for name in ("MelSpectrogram", "LogCompression", "PerSampleNorm", "PersaPlus",
-                 "LogThreshold", "PCEN", "TemporalStatistics")
+    **{name: {"check_n_features_in_after_fitting": STATELESS}
+       for name in ("MelSpectrogram", "LogCompression", "PerSampleNorm", "PersaPlus",
+                    "LogThreshold", "PCEN", "TemporalStatistics")},
+    "VGGLikeClassifier": NETWORK,
 }
 
 
-def all_transformers():
-    """Every public transformer, in cheap test configurations."""
+def all_estimators():
+    """Every public transformer and estimator, in cheap test configurations."""
     return [
         MelSpectrogram(sr=100, n_fft=8, hop_length=2, n_mels=2),
         LogCompression(),
@@ -49,6 +64,9 @@ def all_transformers():
         # paths. test_features.py and test_io.py cover their behaviour.
         Deltas(width=3),
         AudioLoader(),
+        # Eager Keras: these networks are so small that XLA compilation dominates.
+        VGGLikeClassifier(filters=(4,), dense_units=4, epochs=2, batch_size=16,
+                          run_eagerly=True, random_state=0),
     ]
 
 
@@ -56,11 +74,11 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(all_transformers(), expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(all_estimators(), expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
 def test_registry_names_only_tested_estimators():
-    names = {type(e).__name__ for e in all_transformers()}
+    names = {type(e).__name__ for e in all_estimators()}
     assert set(EXPECTED_FAILED_CHECKS) <= names
