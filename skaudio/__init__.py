@@ -17,6 +17,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from ._version import __version__  # noqa: E402
 from .features import Deltas, MelSpectrogram, melspectrogram  # noqa: E402
 from .frontends import (  # noqa: E402
     PCEN,
@@ -28,7 +29,6 @@ from .frontends import (  # noqa: E402
 from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
 
-__version__ = "0.1.0"
 
 # Keras-backed parts load on first use, so that the front-ends import fast.
 _LAZY = {

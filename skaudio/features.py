@@ -11,6 +11,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._validation import check_scalar_real, check_time_frequency, check_waveforms
+from .base import VersionedStateMixin
 
 # Elements of the complex STFT held at once per chunk of clips (~64 MB).
 _CHUNK_ELEMENTS = 2**23
@@ -82,7 +83,7 @@ n_mels, fmin, fmax, htk, norm
     return out
 
 
-class MelSpectrogram(TransformerMixin, BaseEstimator):
+class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Waveforms ``(n_clips, n_samples)`` to power mel spectrograms.
 
     Output ``(n_clips, n_frames, n_mels)``, time first. The result is the
@@ -197,7 +198,7 @@ class MelSpectrogram(TransformerMixin, BaseEstimator):
         return tags
 
 
-class Deltas(TransformerMixin, BaseEstimator):
+class Deltas(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Stack a time-frequency array with its delta and delta-delta.
 
     ``(n, n_frames, n_bands)`` becomes ``(n, n_frames, n_bands, 3)``: channel 0

@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
 from ._validation import check_scalar_real, check_time_frequency
+from .base import VersionedStateMixin
 
 NOISE_COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
 
@@ -251,7 +252,7 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
     return out[:, 0, :] if two_d else out
 
 
-class _FrontEnd(TransformerMixin, BaseEstimator):
+class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Shared shell of the stateless per-sample front-ends.
 
     Subclasses implement ``_transform(S)`` on a validated non-negative array;

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_paths, check_scalar_real
+from .base import VersionedStateMixin
 
 PAD_MODES = ("constant", "repeat")
 
@@ -115,7 +116,7 @@ def fit_length(y, n_samples, pad_mode="constant"):
     return out
 
 
-class AudioLoader(TransformerMixin, BaseEstimator):
+class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Decode a list of audio files into a fixed-length waveform batch.
 
     The first stage of a file-based pipeline: ``X`` is a list (or 1-D array) of

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._validation import check_time_frequency
+from .base import VersionedStateMixin
 
 STATISTICS = {
     "mean": lambda X: X.mean(axis=1),
@@ -13,7 +14,7 @@ STATISTICS = {
 }
 
 
-class TemporalStatistics(TransformerMixin, BaseEstimator):
+class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Summarise every band over time: ``(n, frames, bands[, ch])`` to 2-D.
 
     Computes the chosen statistics of each band (and channel) along the frame

@@ -42,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_scalar_real, check_time_frequency
 from ..augment import RandomGain
+from ..base import VersionedStateMixin
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
 
@@ -71,7 +72,7 @@ def to_network_input(X):
     return X
 
 
-class NetworkClassifier(ClassifierMixin, BaseWrapper):
+class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
     """Base class of skaudio's Keras classifiers (scikeras ``BaseWrapper``).
 
     Subclasses list every parameter in their ``__init__`` (architecture first,
@@ -291,7 +292,7 @@ class NetworkClassifier(ClassifierMixin, BaseWrapper):
         """Class probabilities, shape ``(n_samples, n_classes)``."""
         check_is_fitted(self, "model_")
         X = self._check_X(X)
-        proba = self._predict_raw(X)
+        proba = self._predict_raw(X, verbose=0)  # progress is for training only
         return np.asarray(proba).reshape(X.shape[0], -1)
 
     def predict(self, X):

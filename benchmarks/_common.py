@@ -1,0 +1,67 @@
+"""Shared helpers of the benchmarks: machine description, timing, JSON output."""
+
+import json
+import os
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine():
+    """What the figures were measured on."""
+    import keras
+
+    def version(pkg):
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "keras_backend": keras.backend.backend(),
+        "versions": {pkg: version(pkg) for pkg in
+                     ("skaudio", "numpy", "scipy", "scikit-learn", "librosa", "keras",
+                      "scikeras", "jax", "jaxlib")},
+    }
+
+
+def timed(fn):
+    """Seconds one call of ``fn()`` takes."""
+    tic = time.perf_counter()
+    fn()
+    return time.perf_counter() - tic
+
+
+def alternate(candidates, repeats):
+    """Time every candidate ``repeats`` times, alternating, and return the lists.
+
+    Alternating A, B, A, B, ... spreads the machine's noise over both, so the
+    ratio of medians is fair even when absolute times drift.
+    """
+    times = {name: [] for name in candidates}
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            times[name].append(timed(fn))
+    return times
+
+
+def write(name, payload):
+    """Write ``benchmarks/results/<name>.json`` with the machine description."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2,
+                               default=float) + "\n")
+    return path
+
+
+def median(values):
+    return float(np.median(values))
