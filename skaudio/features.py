@@ -13,8 +13,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ._validation import check_scalar_real, check_time_frequency, check_waveforms
 from .base import VersionedStateMixin
 
-# Elements of the complex STFT held at once per chunk of clips (~64 MB).
-_CHUNK_ELEMENTS = 2**23
+# Frame samples (clips x frames x n_fft) windowed and transformed per chunk: the
+# chunk's intermediates (frames, spectrum, power) stay near 50 MB whatever the batch.
+_CHUNK_ELEMENTS = 2**22
 
 
 def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
@@ -75,11 +76,18 @@ n_mels, fmin, fmax, htk, norm
             block = np.pad(block, ((0, 0), (n_fft // 2, n_fft // 2)), mode=pad_mode)
         frames = sliding_window_view(block, n_fft, axis=-1)[:, ::hop_length]
         spectrum = scipy.fft.rfft(frames * fft_window, axis=-1, workers=n_jobs)
-        if power == 2.0:
-            magnitude = spectrum.real**2 + spectrum.imag**2
-        else:
-            magnitude = np.abs(spectrum) ** power
-        np.matmul(magnitude, mel_basis.T, out=out[start:start + chunk])
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            if power == 2.0:
+                magnitude = spectrum.real**2 + spectrum.imag**2
+            else:
+                magnitude = np.abs(spectrum) ** power
+            np.matmul(magnitude, mel_basis.T, out=out[start:start + chunk])
+    if not np.isfinite(out).all():
+        raise ValueError(
+            f"The {dtype.__name__} mel spectrogram overflowed: the waveforms' peak "
+            f"amplitude is {np.abs(y).max():.3g}. Scale the audio to [-1, 1] or pass "
+            "float64 waveforms."
+        )
     return out
 
 

@@ -292,7 +292,14 @@ class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """
         self._check_params()
         X = check_time_frequency(X, name=type(self).__name__)
-        return self._transform(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            out = self._transform(X)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"{type(self).__name__} overflowed {X.dtype} on input values up to "
+                f"{X.max():.3g}; pass float64 input or rescale it."
+            )
+        return out
 
     def _check_params(self):
         name = type(self).__name__

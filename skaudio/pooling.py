@@ -6,9 +6,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ._validation import check_time_frequency
 from .base import VersionedStateMixin
 
+# Accumulate in float64: the squares of large float32 values overflow float32.
 STATISTICS = {
-    "mean": lambda X: X.mean(axis=1),
-    "std": lambda X: X.std(axis=1),
+    "mean": lambda X: X.mean(axis=1, dtype=np.float64),
+    "std": lambda X: X.std(axis=1, dtype=np.float64),
     "min": lambda X: X.min(axis=1),
     "max": lambda X: X.max(axis=1),
 }
@@ -47,7 +48,7 @@ class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
         if X.ndim == 2:  # each row one frame
             X = X[:, np.newaxis, :]
         parts = [STATISTICS[s](X).reshape(X.shape[0], -1) for s in self.statistics]
-        return np.concatenate(parts, axis=1)
+        return np.concatenate(parts, axis=1).astype(X.dtype, copy=False)
 
     def _validate(self, X):
         name = type(self).__name__

@@ -282,6 +282,13 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         self.classes_ = None
         with _seeded(seed):
             BaseWrapper.fit(self, X, y, sample_weight=sample_weight)
+        if not np.isfinite(self.history_["loss"][-1]):
+            raise ValueError(
+                f"{type(self).__name__}'s training diverged (loss "
+                f"{self.history_['loss'][-1]}): the input overflows the network "
+                f"(values up to {np.abs(X).max():.3g}). Feed a log-compressed or "
+                "normalised front-end's output, or lower the learning rate."
+            )
         return self
 
     @available_if(lambda self: False)
@@ -293,7 +300,13 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         check_is_fitted(self, "model_")
         X = self._check_X(X)
         proba = self._predict_raw(X, verbose=0)  # progress is for training only
-        return np.asarray(proba).reshape(X.shape[0], -1)
+        proba = np.asarray(proba).reshape(X.shape[0], -1)
+        if not np.isfinite(proba).all():
+            raise ValueError(
+                f"{type(self).__name__} produced non-finite probabilities: the input "
+                f"overflows the network (values up to {np.abs(X).max():.3g})."
+            )
+        return proba
 
     def predict(self, X):
         """Predicted labels, of the type of the training labels."""

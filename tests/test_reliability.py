@@ -1,0 +1,173 @@
+"""Guarantees: persistence, determinism, no leakage, safe loading, bounded memory."""
+
+import io
+import pickle
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
+
+from skaudio import (
+    PCEN,
+    AudioLoader,
+    Deltas,
+    LogCompression,
+    LogThreshold,
+    MelSpectrogram,
+    PersaPlus,
+    PerSampleNorm,
+    TemporalStatistics,
+    VGGLikeClassifier,
+    __version__,
+)
+from skaudio.base import InconsistentSkaudioVersionWarning
+from skaudio.datasets import load_fsdd, make_audio_classification
+
+MEL = dict(sr=8000, n_fft=256, hop_length=128, n_mels=16)
+TINY = dict(filters=(4, 8), dense_units=8, epochs=2, batch_size=16, run_eagerly=True,
+            random_state=0)
+FRONTENDS = [LogCompression(), PerSampleNorm(), PersaPlus(q=6, random_state=0),
+             LogThreshold(c=40), PCEN(sr=8000, hop_length=128)]
+
+
+@pytest.fixture(scope="module")
+def audio():
+    return make_audio_classification(n_samples=40, n_classes=2, duration=0.5, sr=8000,
+                                     random_state=0)
+
+
+def fitted_pipelines(audio):
+    """One fitted pipeline of every family: each front-end, deltas, the CNN."""
+    pipes = {
+        type(f).__name__: make_pipeline(MelSpectrogram(**MEL), f, TemporalStatistics(),
+                                        LogisticRegression(max_iter=500))
+        for f in FRONTENDS
+    }
+    pipes["Deltas"] = make_pipeline(MelSpectrogram(**MEL), LogCompression(), Deltas(),
+                                    TemporalStatistics(), LogisticRegression(max_iter=500))
+    pipes["VGGLikeClassifier"] = make_pipeline(MelSpectrogram(**MEL),
+                                               PersaPlus(random_state=0),
+                                               VGGLikeClassifier(**TINY))
+    return {name: pipe.fit(audio.data, audio.target) for name, pipe in pipes.items()}
+
+
+def test_every_pipeline_family_survives_joblib_in_a_fresh_process(audio, tmp_path):
+    pipes = fitted_pipelines(audio)
+    joblib.dump(pipes, tmp_path / "pipes.joblib")
+    np.save(tmp_path / "X.npy", audio.data)
+    script = textwrap.dedent(f"""
+        import joblib, numpy as np
+        pipes = joblib.load({str(tmp_path / "pipes.joblib")!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.savez({str(tmp_path / "out.npz")!r},
+                 **{{name: pipe.predict_proba(X) for name, pipe in pipes.items()}})
+    """)
+    subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", script], check=True)
+    loaded = np.load(tmp_path / "out.npz")
+    for name, pipe in pipes.items():
+        np.testing.assert_array_equal(loaded[name], pipe.predict_proba(audio.data),
+                                      err_msg=name)
+
+
+@pytest.mark.parametrize("estimator", [MelSpectrogram(), PersaPlus(), AudioLoader(),
+                                       VGGLikeClassifier()], ids=repr)
+def test_pickles_carry_the_skaudio_version(estimator):
+    state = estimator.__getstate__()
+    assert state["_skaudio_version"] == __version__
+    restored = pickle.loads(pickle.dumps(estimator))
+    assert "_skaudio_version" not in vars(restored)
+    assert restored.get_params() == estimator.get_params()
+
+
+def test_loading_another_versions_model_warns():
+    state = PersaPlus(q=6).__getstate__()
+    state["_skaudio_version"] = "0.0.1"
+    fresh = PersaPlus.__new__(PersaPlus)
+    with pytest.warns(InconsistentSkaudioVersionWarning, match="saved by skaudio 0.0.1"):
+        fresh.__setstate__(state)
+    assert fresh.q == 6
+
+
+DETERMINISM_SCRIPT = """
+import numpy as np
+from skaudio import MelSpectrogram, PersaPlus, VGGLikeClassifier
+from skaudio.datasets import make_audio_classification
+from sklearn.pipeline import make_pipeline
+d = make_audio_classification(n_samples=40, n_classes=2, duration=0.5, sr=8000,
+                              random_state=0)
+pipe = make_pipeline(MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=16),
+                     PersaPlus(random_state=3),
+                     VGGLikeClassifier(filters=(4, 8), dense_units=8, epochs=2,
+                                       batch_size=16, run_eagerly=True, random_state=0))
+proba = pipe.fit(d.data, d.target).predict_proba(d.data)
+"""
+
+
+def test_same_random_state_same_outputs_in_one_and_in_two_processes(tmp_path):
+    namespace = {}
+    exec(DETERMINISM_SCRIPT, namespace)
+    first = namespace["proba"]
+    exec(DETERMINISM_SCRIPT, namespace)
+    np.testing.assert_array_equal(namespace["proba"], first)
+    out = tmp_path / "proba.npy"
+    subprocess.run([sys.executable, "-c",
+                    DETERMINISM_SCRIPT + f"np.save({str(out)!r}, proba)"], check=True)
+    np.testing.assert_array_equal(np.load(out), first)
+
+
+@pytest.mark.parametrize("transformer", [MelSpectrogram(**MEL), *FRONTENDS, Deltas(),
+                                         TemporalStatistics()], ids=repr)
+def test_transformers_learn_nothing_in_fit(transformer, audio):
+    """fit on A then transform B == fit on B then transform B: no leakage."""
+    A, B = audio.data[:20], audio.data[20:]
+    if not isinstance(transformer, MelSpectrogram):
+        mel = MelSpectrogram(**MEL)
+        A, B = mel.fit_transform(A) * 1e3, mel.fit_transform(B)
+        if isinstance(transformer, (Deltas, TemporalStatistics)):
+            A, B = np.log10(A + 1e-9), np.log10(B + 1e-9)
+    np.testing.assert_array_equal(transformer.fit(A).transform(B),
+                                  transformer.fit(B).transform(B))
+
+
+def test_dataset_groups_keep_each_source_in_one_fold():
+    data = make_audio_classification(n_samples=60, n_classes=3, clips_per_group=4,
+                                     duration=0.1, random_state=0)
+    for train, test in GroupKFold(n_splits=3).split(data.data, data.target, data.groups):
+        assert not set(data.groups[train]) & set(data.groups[test])
+        # each group is whole on its side: all of its clips went together
+        for g in set(data.groups[test]):
+            assert np.sum(data.groups[test] == g) == np.sum(data.groups == g)
+
+
+def test_keras_models_inside_pickles_load_in_safe_mode():
+    """A model with arbitrary Python code (a Lambda) is refused when unpickled."""
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    data = pickle.dumps(model)
+    with pytest.raises(ValueError, match="(?i)unsafe|safe_mode|lambda"):
+        pickle.loads(data)
+
+
+def test_featurising_files_keeps_memory_bounded(fsdd_path):
+    """Peak memory of AudioLoader -> MelSpectrogram over 300 FSDD files.
+
+    The peak must stay within the two outputs plus the STFT's fixed chunk of
+    intermediates (about 100 MB), not grow with the number of files.
+    """
+    files = load_fsdd(fsdd_path, split="test").filenames
+    loader, mel = AudioLoader(sr=8000, duration=1.0, n_jobs=2), MelSpectrogram(**MEL)
+    tracemalloc.start()
+    waves = loader.fit_transform(files)
+    spectra = mel.fit_transform(waves)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    outputs = waves.nbytes + spectra.nbytes
+    assert peak < outputs + 128 * 2**20, f"peak {peak / 2**20:.0f} MiB"
