@@ -25,6 +25,7 @@ Conventions, the same for every front-end
 """
 
 import numbers
+import zlib
 
 import librosa
 import numpy as np
@@ -81,6 +82,20 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10):
     return _log10(S, amin) - _log10(S.mean(axis=axes, keepdims=True), amin)
 
 
+def _band_psd(n_bands, color, band_frequencies):
+    """Relative noise power per band, ``f**-alpha`` at the band centres, mean 1."""
+    if band_frequencies is None:
+        band_frequencies = librosa.mel_frequencies(n_bands + 2, fmin=0.0, fmax=8000.0)[1:-1]
+    band_frequencies = np.asarray(band_frequencies, dtype=np.float64)
+    if band_frequencies.shape != (n_bands,) or np.any(band_frequencies <= 0):
+        raise ValueError(
+            f"band_frequencies must hold {n_bands} positive frequencies, one per "
+            f"band; got shape {band_frequencies.shape}."
+        )
+    psd = band_frequencies ** -NOISE_COLORS[color]
+    return psd / psd.mean()
+
+
 def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=None,
                   dtype=np.float64):
     """Power of a coloured noise in a time-frequency representation.
@@ -100,27 +115,49 @@ def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=No
         Centre frequency of each band in Hz. ``None``: the centres of
         ``n_bands`` Slaney mel bands between 0 Hz and 8 kHz (the default
         :class:`MelSpectrogram` at 16 kHz).
-    random_state : int, RandomState instance or None
+    random_state : int, RandomState, Generator or None
 
     Returns
     -------
     N : ndarray of ``shape``
     """
-    rng = check_random_state(random_state)
-    n_bands = shape[2] if len(shape) > 2 else shape[1]
-    if band_frequencies is None:
-        band_frequencies = librosa.mel_frequencies(n_bands + 2, fmin=0.0, fmax=8000.0)[1:-1]
-    band_frequencies = np.asarray(band_frequencies, dtype=np.float64)
-    if band_frequencies.shape != (n_bands,) or np.any(band_frequencies <= 0):
-        raise ValueError(
-            f"band_frequencies must hold {n_bands} positive frequencies, one per "
-            f"band; got shape {band_frequencies.shape}."
-        )
-    psd = band_frequencies ** -NOISE_COLORS[color]
-    psd = psd / psd.mean()
+    rng = random_state if isinstance(random_state, np.random.Generator) \
+        else check_random_state(random_state)
+    psd = _band_psd(shape[2] if len(shape) > 2 else shape[1], color, band_frequencies)
     if len(shape) == 4:
         psd = psd[:, np.newaxis]
     return (rng.standard_exponential(size=shape) * psd).astype(dtype, copy=False)
+
+
+def sample_generators(S, random_state):
+    """One random generator per sample, seeded by ``random_state`` and the sample.
+
+    Each generator's seed combines ``random_state`` with a fingerprint of the
+    sample: up to 256 of its bins, divided by their mean and rounded to 0.01 dB.
+    The draw is then a deterministic function of (``random_state``, sample)
+    that ignores the sample's gain: the same clip gets the same noise in any
+    batch, order or subset and at any level, while different clips get
+    independent noise. ``random_state=None`` draws fresh entropy per call.
+    """
+    if random_state is None:
+        base = int(np.random.SeedSequence().entropy % 2**63)
+    elif isinstance(random_state, numbers.Integral):
+        base = int(random_state)
+    else:
+        base = int(check_random_state(random_state).randint(2**31 - 1))
+    for sample in S:
+        yield np.random.default_rng([base, _fingerprint(sample)])
+
+
+def _fingerprint(sample):
+    """A gain-invariant 32-bit checksum of a non-negative sample."""
+    bins = np.ravel(sample)[:: max(1, sample.size // 256)].astype(np.float64)
+    ref = bins.mean()
+    if not ref > 0:
+        return 0
+    with np.errstate(divide="ignore"):
+        level = np.round(100 * np.log10(bins / ref))  # 0.01 dB steps of 10*log10
+    return zlib.crc32(np.where(np.isfinite(level), level, -1e9).astype(np.int64))
 
 
 def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=None,
@@ -141,16 +178,17 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     q : float, default=9.0
         Level of the noise below the sample's power, in dB.
     noise : {"pink", "white", "brown"}, ndarray or callable, default="pink"
-        The noise's power ``N_p``: a colour (:func:`colored_noise`), an array
-        broadcastable to one sample's shape ``S.shape[1:]``, or
-        ``callable((1, *S.shape[1:]), rng)`` returning it. One noise pattern
-        serves every sample, scaled to each sample's own power, so a sample's
-        output does not depend on the batch it comes in.
+        The noise's power ``N_p``: a colour (:func:`colored_noise`, drawn anew
+        for every sample), a fixed array broadcastable to one sample's shape
+        ``S.shape[1:]``, or ``callable((1, *S.shape[1:]), rng)`` called once
+        per sample with that sample's generator.
     band_frequencies : array or None
         Band centres for the coloured noises (see :func:`colored_noise`).
     random_state : int, RandomState instance or None
-        Seeds the noise pattern: with an int, the same input always gives the
-        same output.
+        Seeds the noise. Each sample's generator is seeded by ``random_state``
+        and a checksum of the sample (:func:`sample_generators`): with an int,
+        a sample's output is the same in any batch, order or subset, while
+        different samples get independent noise.
     amin : float, default=1e-10
         Floor inside the logarithm.
 
@@ -166,7 +204,7 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     if np.isinf(q):
         noisy = S
     else:
-        N = _noise_power(S.shape, noise, band_frequencies, random_state, S.dtype)
+        N = _noise_power(S, noise, band_frequencies, random_state)
         p_s = S.mean(axis=axes, keepdims=True)
         p_n = N.mean(axis=axes, keepdims=True)
         scale = p_s / (np.maximum(p_n, np.finfo(S.dtype).tiny) * 10 ** (q / 10))
@@ -175,24 +213,35 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     return L - L.mean(axis=axes, keepdims=True)
 
 
-def _noise_power(shape, noise, band_frequencies, random_state, dtype):
-    """One sample's noise power, of shape ``(1, *shape[1:])``."""
-    sample_shape = (1, *shape[1:])
-    if isinstance(noise, str):
-        return colored_noise(sample_shape, color=noise, band_frequencies=band_frequencies,
-                             random_state=random_state, dtype=dtype)
-    if callable(noise):
-        N = np.asarray(noise(sample_shape, check_random_state(random_state)), dtype=dtype)
-        source = "the noise callable"
+def _noise_power(S, noise, band_frequencies, random_state):
+    """Noise power for every sample of ``S``, drawn per sample (see ``sample_generators``)."""
+    sample_shape = (1, *S.shape[1:])
+    if not isinstance(noise, str) and not callable(noise):
+        N, source = np.asarray(noise, dtype=S.dtype), "the noise array"
     else:
-        N = np.asarray(noise, dtype=dtype)
-        source = "the noise array"
+        N = np.empty(S.shape, dtype=S.dtype)
+        if isinstance(noise, str):
+            psd = _band_psd(sample_shape[2] if S.ndim > 2 else sample_shape[1], noise,
+                            band_frequencies)
+            psd = psd[:, np.newaxis] if S.ndim == 4 else psd
+        for i, rng in enumerate(sample_generators(S, random_state)):
+            if isinstance(noise, str):
+                N[i] = rng.standard_exponential(size=S.shape[1:]) * psd
+                continue
+            drawn = np.asarray(noise(sample_shape, rng), dtype=S.dtype)
+            if drawn.size != N[i].size:
+                raise ValueError(
+                    f"PersaPlus: the noise callable returned shape {drawn.shape}; "
+                    f"expected {sample_shape}."
+                )
+            N[i] = drawn.reshape(S.shape[1:])
+        source = "the noise callable"
     try:
-        N = np.broadcast_to(N, sample_shape)
+        N = np.broadcast_to(N, S.shape)
     except ValueError:
         raise ValueError(
             f"PersaPlus: {source} has shape {N.shape}, which does not broadcast "
-            f"to one sample's shape {shape[1:]}."
+            f"to one sample's shape {S.shape[1:]}."
         ) from None
     if not np.all(np.isfinite(N)) or np.any(N < 0):
         raise ValueError(f"PersaPlus: {source} must be finite non-negative power.")
@@ -406,18 +455,19 @@ class PersaPlus(_FrontEnd):
         Noise level below the sample's power in dB (the paper's choice is 9);
         ``np.inf`` disables the noise (PERSA).
     noise : {"pink", "white", "brown"}, ndarray or callable, default="pink"
-        The noise's time-frequency power: a colour, an array broadcastable to
-        one sample's shape, or ``callable((1, *sample_shape), rng) -> array``.
-        One pattern, drawn once per call, serves every sample.
+        The noise's time-frequency power: a colour (random, drawn anew for
+        every sample), a fixed array broadcastable to one sample's shape, or
+        ``callable((1, *sample_shape), rng) -> array`` called per sample.
     band_frequencies : array of shape (n_bands,) or None, default=None
         Band centre frequencies in Hz that shape the coloured noises; ``None``
         assumes Slaney mel bands over 0-8 kHz (MelSpectrogram at 16 kHz). Use
         ``librosa.mel_frequencies(n_mels + 2, fmin=..., fmax=...)[1:-1]`` for
         other settings.
     random_state : int, RandomState instance or None, default=None
-        Seeds the noise pattern. With an int, a sample's output is the same
-        whenever and in whatever batch it is transformed (so ``fit_transform``
-        equals ``fit().transform`` and pipelines cache).
+        Seeds the noise together with each sample's content: with an int, a
+        sample's output is the same whenever and in whatever batch it is
+        transformed (so ``fit_transform`` equals ``fit().transform`` and
+        pipelines cache), and different samples get independent noise.
     amin : float, default=1e-10
         Floor of the power before the log; silent samples give zeros.
 

@@ -51,7 +51,7 @@ def test_persa_plus_matches_eq_1_to_3(power):
     """Eq. 1 in the power domain, eq. 2 log10, eq. 3 mean subtraction."""
     q = 9.0
     N = colored_noise((1, *power.shape[1:]), color="pink", random_state=3)[0]
-    out = PersaPlus(q=q, random_state=3).fit_transform(power)
+    out = PersaPlus(q=q, noise=N).fit_transform(power)
     for k in range(power.shape[0]):
         S2 = power[k]  # power = magnitude squared
         S_n = np.sqrt(S2 + N * S2.mean() / (N.mean() * 10 ** (q / 10)))  # eq. 1
@@ -77,10 +77,21 @@ def test_persa_plus_noise_masks_content_below_q(power):
     S[:, 0, 0] = 1e-5 * S.mean(axis=(1, 2))  # 50 dB down, above the log floor
     S_quieter = S.copy()
     S_quieter[:, 0, 0] *= 1e-3
-    plus, persa = PersaPlus(q=9, random_state=0), PerSampleNorm()
+    # a fixed noise isolates the masking from the noise's randomness
+    plus, persa = PersaPlus(q=9, noise=np.ones(S.shape[1:])), PerSampleNorm()
     d_plus = np.abs(plus.fit_transform(S) - plus.fit_transform(S_quieter)).max()
     d_persa = np.abs(persa.fit_transform(S) - persa.fit_transform(S_quieter)).max()
     assert d_plus < 1e-3 and d_persa > 1.0
+
+
+def test_persa_plus_draws_independent_noise_per_sample():
+    """Equal samples get equal noise, different samples independent noise."""
+    flat = np.ones((2, 30, 20))  # the output is then the noise alone
+    out = PersaPlus(q=0, noise="white", random_state=0).fit_transform(flat)
+    np.testing.assert_array_equal(out[0], out[1])
+    flat[1, 0, 0] = 2.0  # another clip
+    out = PersaPlus(q=0, noise="white", random_state=0).fit_transform(flat)
+    assert abs(np.corrcoef(out[0].ravel()[1:], out[1].ravel()[1:])[0, 1]) < 0.2
 
 
 def test_persa_plus_is_reproducible_and_batch_independent(power):
