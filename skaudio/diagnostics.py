@@ -25,31 +25,50 @@ class ShortcutWarning(UserWarning):
     """Inaudible content alone predicts the labels better than chance."""
 
 
-def inaudible_features(X_tf, *, threshold_db=-90.0, mask=None):
-    """Per-band statistics of the time-frequency bins below ``threshold_db``.
+def inaudible_features(X_tf, *, threshold_db=-90.0, mask=None, coverage=0.95):
+    """Per-band statistics of the inaudible part of the time-frequency bins.
 
-    Every bin at or above the threshold is replaced by the threshold itself, so
-    the features carry no information about audible content: only about where
-    and how the quiet bins lie. Returns the mean and standard deviation over
-    time of each band, in dB, plus each band's fraction of quiet bins.
+    Probing every bin below the threshold would also reveal *where* each
+    sample is loud, which is audible information. So the probe keeps only
+    bands (per channel) that lie below ``threshold_db`` in at least
+    ``coverage`` of all the dataset's bins -- a fixed region, the same for
+    every sample -- clips them at the threshold, and describes each band by
+    its mean and standard deviation over time, in dB. A ``mask`` replaces the
+    automatic region.
 
     Parameters
     ----------
     X_tf : ndarray of shape (n, n_frames, n_bands[, n_channels])
         Power (as :class:`skaudio.MelSpectrogram` gives).
     threshold_db : float, default=-90.0
-        Level in dB of power (``10 log10``) under which a bin counts as
-        inaudible.
-    mask : ndarray of bool, broadcastable to ``X_tf``, or None
-        Bins to probe instead of the threshold rule (True: probe this bin).
+        Level in dB of power (``10 log10``) under which a bin is inaudible.
+    mask : ndarray of bool, broadcastable to one sample, or None
+        The bins to probe (True), instead of the automatic region.
+    coverage : float, default=0.95
+        Share of a band's bins, over the whole dataset, that must be inaudible
+        for the band to be probed.
+
+    Returns
+    -------
+    features : ndarray of shape (n, 2 * n_probed_bands)
+    region : ndarray of bool, one sample's shape: the probed bins
     """
     X_tf = check_time_frequency(X_tf, name="shortcut_probe", min_ndim=3)
     level = 10 * np.log10(np.maximum(X_tf, 1e-30))
-    quiet = level < threshold_db if mask is None else np.broadcast_to(mask, X_tf.shape)
-    probed = np.where(quiet, level, threshold_db)
-    flat = lambda a: a.reshape(a.shape[0], -1)  # noqa: E731
-    return np.concatenate([flat(probed.mean(axis=1)), flat(probed.std(axis=1)),
-                           flat(quiet.mean(axis=1))], axis=1)
+    if mask is None:
+        quiet_share = (level < threshold_db).mean(axis=(0, 1))  # per band (and channel)
+        region = np.broadcast_to(quiet_share >= coverage, X_tf.shape[1:])
+    else:
+        region = np.broadcast_to(np.asarray(mask, dtype=bool), X_tf.shape[1:])
+    bands = region.any(axis=0)
+    if not bands.any():
+        raise ValueError(
+            f"shortcut_probe: no band is below {threshold_db:g} dB in {100 * coverage:g} % "
+            "of its bins, so there is no inaudible region to probe; raise threshold_db "
+            "or pass a mask."
+        )
+    probed = np.where(region, np.minimum(level, threshold_db), threshold_db)[:, :, bands]
+    return np.concatenate([probed.mean(axis=1), probed.std(axis=1)], axis=1), region
 
 
 def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
@@ -57,7 +76,8 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
     """Cross-validate a simple classifier on inaudible content only.
 
     Fits ``StandardScaler -> LogisticRegression`` on
-    :func:`inaudible_features` and compares its cross-validated accuracy with
+    :func:`inaudible_features` (bands below ``threshold_db`` in nearly all
+    bins, the same region for every sample) and compares its cross-validated accuracy with
     chance (the majority class's share). A one-sided binomial test over all
     test predictions gives a p-value; below ``alpha`` the probe warns: the
     labels are predictable from content below ``threshold_db`` dB, a shortcut
@@ -86,19 +106,20 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
     -------
     Bunch
         ``accuracy`` (mean over folds), ``scores``, ``chance``, ``p_value``,
-        ``shortcut`` (bool), ``quiet_fraction`` (share of probed bins).
+        ``shortcut`` (bool), ``region`` (the probed bins of one sample).
 
     Examples
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.random((40, 10, 8))  # nothing below -90 dB
+    >>> X = rng.random((40, 10, 8))
+    >>> X[:, :, 6:] = 1e-12  # two silent bands (-120 dB) carry nothing
     >>> result = shortcut_probe(X, np.arange(40) % 2, warn=False)
-    >>> bool(result.shortcut)
-    False
+    >>> bool(result.shortcut), int(result.region.any(axis=0).sum())
+    (False, 2)
     """
     check_scalar_real(threshold_db, "threshold_db", owner="shortcut_probe")
-    features = inaudible_features(X_tf, threshold_db=threshold_db, mask=mask)
+    features, region = inaudible_features(X_tf, threshold_db=threshold_db, mask=mask)
     y = np.asarray(y)
     splitter = GroupKFold(n_splits=cv) if groups is not None \
         else StratifiedKFold(n_splits=cv, shuffle=True, random_state=0)
@@ -109,7 +130,6 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
     n = y.shape[0]
     correct = int(round(np.mean(scores) * n))
     p_value = binomtest(correct, n, chance, alternative="greater").pvalue
-    quiet_fraction = float(features[:, -features.shape[1] // 3:].mean())
     shortcut = bool(p_value < alpha)
     if shortcut and warn:
         warnings.warn(
@@ -121,4 +141,4 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
             ShortcutWarning, stacklevel=2,
         )
     return Bunch(accuracy=float(np.mean(scores)), scores=scores, chance=float(chance),
-                 p_value=float(p_value), shortcut=shortcut, quiet_fraction=quiet_fraction)
+                 p_value=float(p_value), shortcut=shortcut, region=region)

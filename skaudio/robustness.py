@@ -209,6 +209,49 @@ def make_interference_version(X, y, folds, *, plan=None, noise=None, snr_mean_db
     return mix_at_snr(X, interference, snr_db), {"snr_db": snr_db, "source": sources}
 
 
+def cross_validate_protocol(estimator, X_train, y, folds, test_sets):
+    """Train on one dataset version's folds, test on other versions' held-out fold.
+
+    For every fold ``f``: fit a clone of ``estimator`` on ``X_train[folds != f]``
+    and score it on ``X[folds == f]`` of each array in ``test_sets``. The
+    paper's v4 evaluation is ``cross_validate_protocol(pipe, X_v3, y, folds,
+    {"v3": X_v3, "v4": X_v4})``: trained on v3, tested on v3 and on v4.
+
+    Parameters
+    ----------
+    estimator : classifier
+    X_train : array of shape (n_clips, ...)
+        The version the models are trained on.
+    y, folds : array-like of shape (n_clips,)
+    test_sets : dict of name -> array of shape (n_clips, ...)
+        Versions of the same clips, in the same order, to test on.
+
+    Returns
+    -------
+    dict of name -> list of float
+        The score of every fold on every test set.
+    """
+    y, folds = np.asarray(y), np.asarray(folds)
+    if y.shape != (len(X_train),) or folds.shape != (len(X_train),):
+        raise ValueError(
+            f"cross_validate_protocol: y and folds need one entry per clip "
+            f"({len(X_train)}); got shapes {y.shape} and {folds.shape}."
+        )
+    for name, X in test_sets.items():
+        if len(X) != len(X_train):
+            raise ValueError(
+                f"cross_validate_protocol: test set {name!r} has {len(X)} clips, the "
+                f"training version {len(X_train)}: give versions of the same clips."
+            )
+    scores = {name: [] for name in test_sets}
+    for fold in np.unique(folds):
+        train, test = folds != fold, folds == fold
+        model = clone(estimator).fit(X_train[train], y[train])
+        for name, X in test_sets.items():
+            scores[name].append(float(model.score(X[test], y[test])))
+    return scores
+
+
 def pink_noise(shape, *, random_state=None):
     """Gaussian noise with a 1/f power spectrum, unit RMS per row."""
     rng = check_random_state(random_state)

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import skaudio  # noqa: F401  (selects skaudio's Keras backend before a test imports keras)
+
 FSDD_PATH = Path(os.environ.get(
     "SKAUDIO_FSDD", Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 ))

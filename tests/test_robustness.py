@@ -222,3 +222,23 @@ def test_persa_plus_at_small_q_hides_the_watermark():
 
     assert accuracy(PerSampleNorm()) > 0.9  # the watermark decides
     assert accuracy(PersaPlus(q=3, noise="white", random_state=0)) < 0.75  # buried
+
+
+def test_cross_validate_protocol_trains_on_one_version_tests_on_others(data):
+    from skaudio.robustness import cross_validate_protocol
+
+    pipe = make_pipeline(MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=16),
+                         LogCompression(), TemporalStatistics(),
+                         LogisticRegression(max_iter=2000))
+    quiet = apply_gain(data.data, -30.0)
+    scores = cross_validate_protocol(pipe, data.data, data.target, data.folds,
+                                     {"same": data.data, "quiet": quiet})
+    assert set(scores) == {"same", "quiet"} and len(scores["same"]) == 3
+    expected = cross_val_score(pipe, data.data, data.target,
+                               cv=[(np.flatnonzero(data.folds != f),
+                                    np.flatnonzero(data.folds == f)) for f in range(3)])
+    np.testing.assert_allclose(scores["same"], expected)
+    assert np.mean(scores["quiet"]) < np.mean(scores["same"])  # LOG is level-bound
+    with pytest.raises(ValueError, match="versions of the same clips"):
+        cross_validate_protocol(pipe, data.data, data.target, data.folds,
+                                {"short": data.data[:10]})

@@ -35,6 +35,9 @@ class VGGLikeClassifier(NetworkClassifier):
     patience : int or None, default=None
         Early stopping on the validation loss (needs ``validation_split``).
     class_weight : dict, "balanced" or None, default=None
+    input_normalization : bool, default=False
+        A BatchNormalization layer in front of the network (global, learned
+        in training): lets un-normalised inputs such as LOG's train.
     random_state : int, RandomState instance or None, default=None
         With an int, CPU training is reproducible.
     verbose : int, default=0
@@ -63,20 +66,21 @@ class VGGLikeClassifier(NetworkClassifier):
     >>> y = np.array(["hum", "hiss"] * 20)
     >>> X[y == "hum", :, :2] += 2.0
     >>> clf = VGGLikeClassifier(filters=(8, 16), epochs=20, random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:3]).shape, sorted(clf.classes_)
+    >>> clf.predict_proba(X[:3]).shape, clf.classes_.tolist()
     ((3, 2), ['hiss', 'hum'])
     """
 
     def __init__(self, filters=(16, 32, 64, 128), kernel_size=3, pool_size=2, dropout=0.2,
                  dense_units=32, padding="same", *, gain_augment_db=0.0, optimizer="adam",
                  learning_rate=1e-3, epochs=30, batch_size=32, validation_split=0.0,
-                 patience=None, class_weight=None, random_state=None, verbose=0,
-                 run_eagerly=False):
+                 patience=None, class_weight=None, input_normalization=False,
+                 random_state=None, verbose=0, run_eagerly=False):
         super().__init__(
             gain_augment_db=gain_augment_db, optimizer=optimizer,
             learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
             validation_split=validation_split, patience=patience,
-            class_weight=class_weight, random_state=random_state, verbose=verbose,
+            class_weight=class_weight, input_normalization=input_normalization,
+            random_state=random_state, verbose=verbose,
             run_eagerly=run_eagerly,
         )
         self.filters = filters
