@@ -68,8 +68,11 @@ SNR_TABLE = (np.inf, 15.0, 12.0, 9.0, 6.0, 3.0)
 DEFAULT_FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 
 
-def log(message, start=time.perf_counter()):
-    print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True)
+START = time.perf_counter()
+
+
+def log(message):
+    print(f"[{time.perf_counter() - START:7.1f} s] {message}", flush=True)
 
 
 def frontend_pipeline(system, epochs, **params):

@@ -46,6 +46,7 @@ def __getattr__(name):
 
 
 __all__ = [
+    "__version__",
     "AudioLoader",
     "Deltas",
     "LogCompression",

@@ -71,8 +71,8 @@ def inaudible_features(X_tf, *, threshold_db=-90.0, mask=None, coverage=0.95):
     return np.concatenate([probed.mean(axis=1), probed.std(axis=1)], axis=1), region
 
 
-def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
-                   alpha=0.01, warn=True):
+def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, coverage=0.95, groups=None,
+                   cv=5, alpha=0.01, warn=True):
     """Cross-validate a simple classifier on inaudible content only.
 
     Fits ``StandardScaler -> LogisticRegression`` on
@@ -93,6 +93,9 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
     threshold_db : float, default=-90.0
     mask : ndarray of bool or None
         Bins to probe instead of the threshold rule.
+    coverage : float, default=0.95
+        Share of a band's bins that must lie below the threshold for the band
+        to be probed (see :func:`inaudible_features`).
     groups : array-like or None
         With groups, ``GroupKFold``; without, ``StratifiedKFold`` (shuffled).
     cv : int, default=5
@@ -119,7 +122,8 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, groups=None, cv=5,
     (False, 2)
     """
     check_scalar_real(threshold_db, "threshold_db", owner="shortcut_probe")
-    features, region = inaudible_features(X_tf, threshold_db=threshold_db, mask=mask)
+    features, region = inaudible_features(X_tf, threshold_db=threshold_db, mask=mask,
+                                          coverage=coverage)
     y = np.asarray(y)
     splitter = GroupKFold(n_splits=cv) if groups is not None \
         else StratifiedKFold(n_splits=cv, shuffle=True, random_state=0)

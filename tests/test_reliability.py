@@ -1,6 +1,5 @@
 """Guarantees: persistence, determinism, no leakage, safe loading, bounded memory."""
 
-import io
 import pickle
 import subprocess
 import sys

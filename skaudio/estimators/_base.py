@@ -161,10 +161,6 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
     build_fn = None
     warm_start = False
     loss = "sparse_categorical_crossentropy"
-    metrics = None
-    callbacks = None
-    validation_batch_size = None
-    shuffle = True
     _fit_kwargs = BaseWrapper._fit_kwargs - {"class_weight"}
 
     def __init__(self, *, gain_augment_db=0.0, optimizer="adam", learning_rate=1e-3,
@@ -363,6 +359,3 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def score(self, X, y, sample_weight=None):
-        """Accuracy on ``(X, y)``."""
-        return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)
