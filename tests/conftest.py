@@ -20,7 +20,7 @@ def rng():
 @pytest.fixture
 def fsdd_path():
     if not (FSDD_PATH / "recordings").is_dir():
-        pytest.skip(f"FSDD recordings not found at {FSDD_PATH} (set SKAUDIO_FSDD)")
+        pytest.skip(reason=f"FSDD recordings not found at {FSDD_PATH} (set SKAUDIO_FSDD)")
     return FSDD_PATH
 
 
