@@ -19,7 +19,10 @@ implements the classifier half itself:
   state afterwards), shuffles before Keras's tail ``validation_split``, and
   adds early stopping;
 * ``predict_proba`` is always ``(n_samples, n_classes)`` (scikeras squeezes a
-  single sample to 1-D).
+  single sample to 1-D);
+* the first ``fit`` switches on JAX's persistent XLA compilation cache
+  (:func:`enable_compilation_cache`), so folds and grid candidates stop
+  recompiling the same network.
 """
 
 import os
