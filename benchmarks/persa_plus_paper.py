@@ -55,12 +55,11 @@ from skaudio.robustness import (  # noqa: E402
     make_gain_version,
     make_interference_version,
 )
+from skaudio.systems import SYSTEM_NAMES as NAMES  # noqa: E402
 from skaudio.systems import make_frontend_pipeline  # noqa: E402
 
 SR, N_FFT, HOP, N_MELS = 8000, 256, 128, 40
 SYSTEMS = ("log", "log-au", "log-t", "persa", "persa+", "pcen")
-NAMES = {"log": "LOG", "log-au": "LOG-AU", "log-t": "LOG-T (c=30)", "persa": "PERSA",
-         "persa+": "PERSA+ (q=9)", "pcen": "PCEN"}
 Q_SWEEP = (3.0, 6.0, 9.0, 12.0, 15.0)
 C_SWEEP = (10.0, 20.0, 30.0, 40.0, 60.0)
 Q_TABLE = (np.inf, 15.0, 12.0, 9.0, 6.0, 3.0)

@@ -109,6 +109,13 @@ def check_scalar_real(value, name, *, owner, min_val=None, include_min=True,
     return float(value)
 
 
+def check_positive_int(value, name, *, owner):
+    """Check that a parameter is a positive integer and return it as an int."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
 def check_paths(X, *, name):
     """Validate a 1-D sequence of audio file paths and return it as a list."""
     if isinstance(X, (str, bytes, os.PathLike)):

@@ -15,20 +15,18 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from .datasets import make_audio_classification
-from .systems import SYSTEMS, make_frontend_pipeline
+from .robustness import V3_GAINS_DB, make_gain_version
+from .systems import SYSTEM_NAMES, SYSTEMS, make_frontend_pipeline
 
-SYSTEM_NAMES = {"log": "LOG", "log-au": "LOG-AU", "log-t": "LOG-T (c=30)",
-                "persa": "PERSA", "persa+": "PERSA+ (q=9)", "pcen": "PCEN"}
-V3_GAINS_DB = (0.0, -10.0, -20.0, -30.0)
 
 
 def per_class_gain(X, y, *, gains_db=V3_GAINS_DB, random_state=None):
-    """Scale every clip by a gain drawn once per class from ``gains_db``."""
-    rng = np.random.default_rng(random_state)
-    classes = np.unique(y)
-    gain = dict(zip(classes, rng.choice(gains_db, size=classes.size)))
-    factors = np.array([10 ** (gain[label] / 20) for label in y], dtype=X.dtype)
-    return X * factors[:, np.newaxis]
+    """Scale every clip by a gain drawn once per class from ``gains_db``.
+
+    The v3 protocol of :func:`skaudio.robustness.make_gain_version` on one fold.
+    """
+    return make_gain_version(X, y, np.zeros(len(y)), gains_db=gains_db,
+                             random_state=random_state)[0]
 
 
 def run_demo(n_samples=360, n_classes=6, systems=tuple(SYSTEMS), epochs=15,

@@ -10,7 +10,12 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._validation import check_scalar_real, check_time_frequency, check_waveforms
+from ._validation import (
+    check_positive_int,
+    check_scalar_real,
+    check_time_frequency,
+    check_waveforms,
+)
 from .base import VersionedStateMixin
 
 # Frame samples (clips x frames x n_fft) windowed and transformed per chunk: the
@@ -162,14 +167,14 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
         name = type(self).__name__
         sr = check_scalar_real(self.sr, "sr", owner=name, min_val=0, include_min=False)
         for param in ("n_fft", "n_mels"):
-            _check_positive_int(getattr(self, param), param, name)
-        win_length = self.n_fft if self.win_length is None else _check_positive_int(
-            self.win_length, "win_length", name)
+            check_positive_int(getattr(self, param), param, owner=name)
+        win_length = self.n_fft if self.win_length is None else check_positive_int(
+            self.win_length, "win_length", owner=name)
         if win_length > self.n_fft:
             raise ValueError(
                 f"{name}: win_length={win_length} must be <= n_fft={self.n_fft}."
             )
-        _check_positive_int(self.hop_length, "hop_length", name)
+        check_positive_int(self.hop_length, "hop_length", owner=name)
         check_scalar_real(self.power, "power", owner=name, min_val=0, include_min=False)
         fmin = check_scalar_real(self.fmin, "fmin", owner=name, min_val=0)
         fmax = sr / 2 if self.fmax is None else check_scalar_real(
@@ -251,7 +256,7 @@ class Deltas(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     def _validate(self, X):
         name = type(self).__name__
-        width = _check_positive_int(self.width, "width", name)
+        width = check_positive_int(self.width, "width", owner=name)
         if width < 3 or width % 2 == 0:
             raise ValueError(f"{name}: width must be an odd integer >= 3; got {width}.")
         X = check_time_frequency(X, name=name, non_negative=False, min_ndim=3,
@@ -270,9 +275,3 @@ class Deltas(VersionedStateMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _check_positive_int(value, name, owner):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer; got {value!r}.")
-    return int(value)

@@ -32,7 +32,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ._validation import check_scalar_real, check_time_frequency
+from ._validation import check_positive_int, check_scalar_real, check_time_frequency
 from .base import VersionedStateMixin
 
 NOISE_COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
@@ -605,9 +605,7 @@ class PCEN(_FrontEnd):
             b = check_scalar_real(self.b, "b", owner="PCEN", min_val=0)
             if b > 1:
                 raise ValueError(f"PCEN: b must lie in [0, 1]; got {b}.")
-        if isinstance(self.max_size, bool) or not isinstance(self.max_size, numbers.Integral) \
-                or self.max_size < 1:
-            raise ValueError(f"PCEN: max_size must be a positive integer; got {self.max_size!r}.")
+        check_positive_int(self.max_size, "max_size", owner="PCEN")
 
     def _transform(self, S):
         return pcen(S, sr=self.sr, hop_length=self.hop_length, gain=self.gain,

@@ -22,6 +22,11 @@ SYSTEMS = {
 }
 
 
+#: system name -> how tables and reports print it
+SYSTEM_NAMES = {"log": "LOG", "log-au": "LOG-AU", "log-t": "LOG-T (c=30)",
+                "persa": "PERSA", "persa+": "PERSA+ (q=9)", "pcen": "PCEN"}
+
+
 def make_frontend_pipeline(system="persa+", *, q=9.0, c=30.0, sr=16000, n_fft=2048,
                            hop_length=512, n_mels=128, random_state=None, memory=None,
                            **classifier_params):

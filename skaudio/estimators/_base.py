@@ -44,7 +44,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_scalar_real, check_time_frequency
+from .._validation import check_positive_int, check_scalar_real, check_time_frequency
 from ..augment import RandomGain
 from ..base import VersionedStateMixin
 
@@ -207,10 +207,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         if split >= 1:
             raise ValueError(f"{name}: validation_split must be < 1; got {split}.")
         for param in ("epochs", "batch_size"):
-            value = getattr(self, param)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                    or value < 1:
-                raise ValueError(f"{name}: {param} must be a positive integer; got {value!r}.")
+            check_positive_int(getattr(self, param), param, owner=name)
         if self.patience is not None and split == 0:
             raise ValueError(
                 f"{name}: early stopping (patience={self.patience}) monitors the "
