@@ -116,6 +116,18 @@ def check_positive_int(value, name, *, owner):
     return int(value)
 
 
+def check_n_jobs(value, *, owner):
+    """Check a joblib-style ``n_jobs``: ``None`` or a non-zero integer."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value == 0:
+        raise ValueError(
+            f"{owner}: n_jobs must be None, a positive number of threads or a "
+            f"negative one (-1: every core); got {value!r}."
+        )
+    return int(value)
+
+
 def check_paths(X, *, name):
     """Validate a 1-D sequence of audio file paths and return it as a list."""
     if isinstance(X, (str, bytes, os.PathLike)):

@@ -4,13 +4,18 @@ Arrays are time first, frequency second, channels last:
 ``(n_clips, n_frames, n_bands[, n_channels])`` (Keras ``channels_last``).
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import librosa
 import numpy as np
 import scipy.fft
+from joblib import effective_n_jobs
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
+from threadpoolctl import threadpool_limits
 
 from ._validation import (
+    check_n_jobs,
     check_positive_int,
     check_scalar_real,
     check_time_frequency,
@@ -18,9 +23,41 @@ from ._validation import (
 )
 from .base import VersionedStateMixin
 
-# Frame samples (clips x frames x n_fft) windowed and transformed per chunk: the
-# chunk's intermediates (frames, spectrum, power) stay near 50 MB whatever the batch.
-_CHUNK_ELEMENTS = 2**22
+# Frame samples (clips x frames x n_fft) one worker windows and transforms at a
+# time: about 2 MB of float32 frames, so that a chunk's intermediates (frames,
+# spectrum, power) stay in the processor's cache and the peak memory grows with
+# the output, not with the batch.
+_CHUNK_ELEMENTS = 2**19
+
+# Mel bands per block of the filter-bank product (see ``_mel_blocks``).
+_BANDS_PER_BLOCK = 4
+
+
+def _mel_blocks(mel_basis, interleave):
+    """Split the filter bank into blocks of bands over their frequency support.
+
+    A mel filter is non-zero over a few neighbouring FFT bins only, so the dense
+    product ``power @ mel_basis.T`` mostly multiplies zeros. Each block of
+    ``_BANDS_PER_BLOCK`` bands is multiplied with the bins where one of its
+    filters is non-zero: the same sums without the zero terms, in about a tenth
+    of the operations for the usual settings. With ``interleave=2`` the rows are
+    repeated so that the block applies to the interleaved (real, imaginary)
+    squares of a complex spectrum: ``re**2 @ w + im**2 @ w``.
+
+    Returns a list of ``(band_start, band_stop, bin_start, bin_stop, weights)``
+    with ``weights`` C-contiguous of shape ``(bin_stop - bin_start, bands)``.
+    """
+    blocks = []
+    for b0 in range(0, mel_basis.shape[0], _BANDS_PER_BLOCK):
+        sub = mel_basis[b0:b0 + _BANDS_PER_BLOCK]
+        support = np.flatnonzero(np.any(sub != 0, axis=0))
+        lo, hi = (support[0], support[-1] + 1) if support.size else (0, 0)
+        weights = sub[:, lo:hi].T
+        if interleave == 2:
+            weights = np.repeat(weights, 2, axis=0)
+        blocks.append((b0, b0 + sub.shape[0], lo * interleave, hi * interleave,
+                       np.ascontiguousarray(weights)))
+    return blocks
 
 
 def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
@@ -30,8 +67,12 @@ def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
     """Mel spectrogram of a batch of waveforms, time first.
 
     Numerically ``librosa.feature.melspectrogram(y=y[i], ...).T`` for every
-    clip ``i``, computed as one batched, chunked STFT (real FFT over strided
-    frames) followed by one matrix product with the mel filter bank.
+    clip ``i`` (to float rounding: about ``1e-7`` of the largest value in
+    float32), computed without needless copies: the clips are cut into chunks
+    of a few clips that threads process in parallel, each chunk framed
+    (strided view, windowed once), transformed (real FFT), squared in place and
+    multiplied with the non-zero blocks of the mel filter bank, straight into
+    the output array. Float32 input stays float32 throughout.
 
     Parameters
     ----------
@@ -41,13 +82,20 @@ def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
 n_mels, fmin, fmax, htk, norm
         As in :func:`librosa.feature.melspectrogram` (with its defaults, but
         ``sr=16000``).
-    n_jobs : int, default=-1
-        Worker threads of the FFT (``scipy.fft``); ``-1`` uses every core.
+    n_jobs : int or None, default=-1
+        Threads working on chunks of clips in parallel; ``-1`` uses every
+        core, ``None`` or ``1`` one thread (numpy and the FFT release the GIL).
 
     Returns
     -------
     S : ndarray of shape (n_clips, n_frames, n_mels)
         ``|STFT|**power`` in mel bands: a power spectrogram for ``power=2``.
+
+    Raises
+    ------
+    ValueError
+        If the clips are shorter than ``n_fft`` without centring, or the power
+        overflows the dtype.
 
     Examples
     --------
@@ -66,7 +114,8 @@ n_mels, fmin, fmax, htk, norm
         sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk,
         norm=norm, dtype=dtype,
     )
-    n_samples = y.shape[1] + (2 * (n_fft // 2) if center else 0)
+    pad = n_fft // 2 if center else 0
+    n_samples = y.shape[1] + 2 * pad
     if n_samples < n_fft:
         raise ValueError(
             f"Clips of {y.shape[1]} samples are shorter than n_fft={n_fft}; "
@@ -74,20 +123,44 @@ n_mels, fmin, fmax, htk, norm
         )
     n_frames = 1 + (n_samples - n_fft) // hop_length
     out = np.empty((y.shape[0], n_frames, n_mels), dtype=dtype)
+    squares = power == 2.0
+    blocks = _mel_blocks(mel_basis, interleave=2 if squares else 1)
     chunk = max(1, _CHUNK_ELEMENTS // (n_frames * n_fft))
-    for start in range(0, y.shape[0], chunk):
+
+    def work(start):
         block = y[start:start + chunk]
-        if center:
-            block = np.pad(block, ((0, 0), (n_fft // 2, n_fft // 2)), mode=pad_mode)
-        frames = sliding_window_view(block, n_fft, axis=-1)[:, ::hop_length]
-        spectrum = scipy.fft.rfft(frames * fft_window, axis=-1, workers=n_jobs)
+        if center and pad_mode == "constant":
+            padded = np.zeros((block.shape[0], n_samples), dtype=dtype)
+            padded[:, pad:pad + block.shape[1]] = block
+        elif center:
+            padded = np.pad(block, ((0, 0), (pad, pad)), mode=pad_mode)
+        else:
+            padded = block
+        frames = sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length]
+        spectrum = scipy.fft.rfft(frames * fft_window, axis=-1, workers=1)
         with np.errstate(over="ignore", invalid="ignore"):  # checked below
-            if power == 2.0:
-                magnitude = spectrum.real**2 + spectrum.imag**2
+            if squares:  # |X|**2 as the interleaved squares of (re, im), in place
+                magnitude = spectrum.view(dtype)
+                np.square(magnitude, out=magnitude)
             else:
-                magnitude = np.abs(spectrum) ** power
-            np.matmul(magnitude, mel_basis.T, out=out[start:start + chunk])
-    if not np.isfinite(out).all():
+                magnitude = np.abs(spectrum)
+                np.power(magnitude, power, out=magnitude)
+            rows = magnitude.reshape(-1, magnitude.shape[-1])
+            target = out[start:start + chunk].reshape(-1, n_mels)
+            for b0, b1, lo, hi, weights in blocks:
+                np.matmul(rows[:, lo:hi], weights, out=target[:, b0:b1])
+        return bool(np.isfinite(target).all())
+
+    starts = range(0, y.shape[0], chunk)
+    n_workers = min(effective_n_jobs(n_jobs), len(starts))
+    if n_workers > 1:
+        # One BLAS thread per worker: the workers already use every core.
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(n_workers) as pool:
+            finite = all(pool.map(work, starts))
+    else:
+        finite = all(map(work, starts))
+    if not finite:
         raise ValueError(
             f"The {dtype.__name__} mel spectrogram overflowed: the waveforms' peak "
             f"amplitude is {np.abs(y).max():.3g}. Scale the audio to [-1, 1] or pass "
@@ -133,8 +206,9 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
         HTK mel formula instead of Slaney's.
     norm : {"slaney", None} or float, default="slaney"
         Filter-bank normalisation, as in :func:`librosa.filters.mel`.
-    n_jobs : int, default=-1
-        FFT worker threads.
+    n_jobs : int or None, default=-1
+        Threads computing chunks of clips in parallel (``-1``: every core;
+        ``None``: one). The result does not depend on it.
 
     Examples
     --------
@@ -184,6 +258,7 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 f"{name}: need 0 <= fmin < fmax <= sr / 2; got fmin={fmin}, "
                 f"fmax={fmax}, sr={sr}."
             )
+        check_n_jobs(self.n_jobs, owner=name)
 
     def fit(self, X, y=None):
         """Check parameters and input; nothing is learned."""
