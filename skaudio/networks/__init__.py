@@ -6,5 +6,6 @@ TensorFlow, PyTorch and JAX backends. The estimators in
 """
 
 from .vgg_like import build_vgg_like
+from .vggish import build_vggish
 
-__all__ = ["build_vgg_like"]
+__all__ = ["build_vgg_like", "build_vggish"]
