@@ -26,16 +26,29 @@ Conventions, the same for every front-end
 
 import numbers
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import librosa
 import numpy as np
+import scipy.ndimage
+import scipy.signal
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ._validation import check_positive_int, check_scalar_real, check_time_frequency
+from ._validation import (
+    check_n_jobs,
+    check_positive_int,
+    check_scalar_real,
+    check_time_frequency,
+)
 from .base import VersionedStateMixin
 
 NOISE_COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
+
+# Bins of the samples one thread processes at a time: 1 MiB of float32, so
+# that every pass over a chunk after the first reads from the processor's cache.
+_CHUNK_ELEMENTS = 2**18
 
 
 def _sample_axes(S):
@@ -47,8 +60,79 @@ def _log10(S, amin):
     return np.log10(np.maximum(S, S.dtype.type(amin)))
 
 
-def log_compression(S, *, amin=1e-10):
+def _row_means(X2):
+    """Mean of every row of a C-contiguous 2-D array, in its own dtype.
+
+    ``einsum`` sums each row the same way whatever the number of rows (so a
+    sample's mean does not depend on its batch) and several times faster than
+    ``mean``'s pairwise summation.
+    """
+    return np.einsum("ij->i", X2) / X2.dtype.type(X2.shape[1])
+
+
+def _map_chunks(kernel, S, n_jobs, chunk_elements=None):
+    """Apply ``kernel(S_chunk, out_chunk)`` to chunks of whole samples.
+
+    Chunks of about ``_CHUNK_ELEMENTS`` bins go to ``n_jobs`` threads (numpy
+    releases the GIL), each writing its part of one output array. Returns the
+    output and whether every kernel call returned True (its output is finite).
+    """
+    S = np.ascontiguousarray(S)
+    out = np.empty_like(S)
+    per = max(1, (chunk_elements or _CHUNK_ELEMENTS) // max(1, S[0].size))
+    starts = range(0, S.shape[0], per)
+
+    def work(start):
+        return bool(kernel(S[start:start + per], out[start:start + per]))
+
+    n_workers = min(effective_n_jobs(n_jobs), len(starts))
+    if n_workers > 1:
+        with ThreadPoolExecutor(n_workers) as pool:
+            finite = all(list(pool.map(work, starts)))
+    else:
+        finite = all([work(start) for start in starts])
+    return out, finite
+
+
+def _flat(A):
+    """``(n, ...)`` as ``(n, bins)`` without a copy (A is C-contiguous)."""
+    return A.reshape(A.shape[0], -1)
+
+
+def _log_kernel(amin):
+    def kernel(S, out):
+        np.maximum(S, S.dtype.type(amin), out=out)
+        np.log10(out, out=out)
+        return np.isfinite(out).all()
+    return kernel
+
+
+def _persa_kernel(method, amin):
+    def kernel(S, out):
+        S2, L = _flat(S), _flat(out)
+        np.maximum(S2, S2.dtype.type(amin), out=L)
+        np.log10(L, out=L)
+        if method == "subtract":
+            ref = _row_means(L)
+        else:  # log10 of the mean power, floored like the bins
+            ref = _log10(_row_means(S2), amin)
+        L -= ref[:, np.newaxis]
+        # Every bin's log is finite when its sample's mean is (input >= 0).
+        return np.isfinite(ref).all()
+    return kernel
+
+
+def _run(kernel, S, n_jobs, chunk_elements=None):
+    """``_map_chunks`` with overflow left to the caller's finiteness check."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _map_chunks(kernel, S, n_jobs, chunk_elements)
+
+
+def log_compression(S, *, amin=1e-10, n_jobs=-1):
     """LOG: ``log10(max(S, amin))`` of a power spectrogram.
+
+    ``n_jobs`` threads (``-1``: every core) work on chunks of samples; the
+    result does not depend on it.
 
     Examples
     --------
@@ -56,17 +140,18 @@ def log_compression(S, *, amin=1e-10):
     >>> log_compression(np.array([[1.0, 100.0, 0.0]]))
     array([[  0.,   2., -10.]])
     """
-    return _log10(S, amin)
+    return _run(_log_kernel(amin), S, n_jobs)[0]
 
 
-def per_sample_norm(S, *, method="subtract", amin=1e-10):
+def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=-1):
     """PERSA: per-sample energy normalisation (PERSA+ paper, sections III, IV-C).
 
     ``method="subtract"``: ``log10 S - mean(log10 S)`` over the sample's bins
     (the paper's choice). ``method="divide"``: ``log10(S / mean(S))``, the
     "mean division then log" variant. Both are exactly invariant to a gain:
     ``per_sample_norm(g * S) == per_sample_norm(S)`` for ``g > 0`` (while no
-    bin sits at the ``amin`` floor).
+    bin sits at the ``amin`` floor). Computed in one pass over each chunk of
+    samples, in ``n_jobs`` threads (``-1``: every core).
 
     Examples
     --------
@@ -74,12 +159,7 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10):
     >>> per_sample_norm(np.array([[1.0, 100.0]]))
     array([[-1.,  1.]])
     """
-    axes = _sample_axes(S)
-    if method == "subtract":
-        L = _log10(S, amin)
-        return L - L.mean(axis=axes, keepdims=True)
-    # log10(S / mean(S)) with both terms floored, so silence gives zeros
-    return _log10(S, amin) - _log10(S.mean(axis=axes, keepdims=True), amin)
+    return _run(_persa_kernel(method, amin), S, n_jobs)[0]
 
 
 def _band_psd(n_bands, color, band_frequencies):
@@ -94,6 +174,15 @@ def _band_psd(n_bands, color, band_frequencies):
         )
     psd = band_frequencies ** -NOISE_COLORS[color]
     return psd / psd.mean()
+
+
+def _sample_psd(sample_shape, color, band_frequencies):
+    """The colour's band PSD broadcast over one sample's bins, flattened."""
+    n_bands = sample_shape[1] if len(sample_shape) > 1 else sample_shape[0]
+    psd = _band_psd(n_bands, color, band_frequencies)
+    if len(sample_shape) == 3:
+        psd = psd[:, np.newaxis]
+    return np.broadcast_to(psd, sample_shape).ravel()
 
 
 def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=None,
@@ -129,6 +218,15 @@ def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=No
     return (rng.standard_exponential(size=shape) * psd).astype(dtype, copy=False)
 
 
+def _base_seed(random_state):
+    """The integer that, with each sample's fingerprint, seeds its noise."""
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
 def sample_generators(S, random_state):
     """One random generator per sample, seeded by ``random_state`` and the sample.
 
@@ -138,15 +236,13 @@ def sample_generators(S, random_state):
     that ignores the sample's gain: the same clip gets the same noise in any
     batch, order or subset and at any level, while different clips get
     independent noise. ``random_state=None`` draws fresh entropy per call.
+    :func:`persa_plus` uses these generators for a callable ``noise``; its
+    coloured noises come from the same seeds through a faster counter-based
+    generator (see :func:`persa_plus`).
     """
-    if random_state is None:
-        base = int(np.random.SeedSequence().entropy % 2**63)
-    elif isinstance(random_state, numbers.Integral):
-        base = int(random_state)
-    else:
-        base = int(check_random_state(random_state).randint(2**31 - 1))
-    for sample in S:
-        yield np.random.default_rng([base, _fingerprint(sample)])
+    base = _base_seed(random_state)
+    for fingerprint in _fingerprints(S):
+        yield np.random.default_rng([base, int(fingerprint)])
 
 
 def _fingerprint(sample):
@@ -156,17 +252,134 @@ def _fingerprint(sample):
     float rounding of a rescaled input almost never crosses a step (about one
     sample in a few hundred), fine enough to tell real clips apart.
     """
-    bins = np.ravel(sample)[:: max(1, sample.size // 64)].astype(np.float64)
-    ref = bins.mean()
-    if not ref > 0:
-        return 0
-    with np.errstate(divide="ignore"):
-        level = np.round(10 * np.log10(bins / ref))  # 1 dB steps
-    return zlib.crc32(np.where(np.isfinite(level), level, -1e9).astype(np.int64))
+    return int(_fingerprints(sample[np.newaxis])[0])
+
+
+def _fingerprints(S):
+    """``_fingerprint`` of every sample of ``S``, computed as one batch."""
+    S2 = S.reshape(S.shape[0], -1)
+    bins = S2[:, :: max(1, S2.shape[1] // 64)].astype(np.float64)
+    ref = bins.mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.round(10 * np.log10(bins / ref[:, np.newaxis]))  # 1 dB steps
+    level = np.where(np.isfinite(level), level, -1e9).astype(np.int64)
+    return np.array([zlib.crc32(row) if r > 0 else 0 for row, r in zip(level, ref)],
+                    dtype=np.uint64)
+
+
+# SplitMix64 (Steele, Lea and Flood, 2014): a counter-based generator, so that
+# the noise of a whole chunk of samples is drawn with a few array operations.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(z):
+    """SplitMix64's output function, in place on a uint64 array."""
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _sample_keys(S, base):
+    """A 64-bit key per sample from the base seed and the sample's fingerprint."""
+    with np.errstate(over="ignore"):
+        keys = _mix64(np.full(S.shape[0], base % 2**64, dtype=np.uint64) * _GOLDEN)
+        keys ^= _fingerprints(S)
+        return _mix64(keys)
+
+
+def _exponential_noise(keys, n_bins, out):
+    """Fill ``out`` (rows, n_bins) with unit exponential variates, row ``i`` from key ``i``.
+
+    Row ``i`` holds ``-ln U`` of the uniforms of the SplitMix64 stream that
+    starts at ``keys[i]``: 23 random bits per float32 bin, 52 per float64 bin.
+    """
+    single = out.dtype == np.float32
+    n_words = (n_bins + 1) // 2 if single else n_bins
+    with np.errstate(over="ignore"):
+        words = keys[:, np.newaxis] + np.arange(1, n_words + 1, dtype=np.uint64) * _GOLDEN
+        _mix64(words)
+    if single:  # 23 bits, so that k + 0.5 is exact in float32
+        bits, shift = words.view(np.uint32)[:, :n_bins], 9
+    else:  # 52 bits, exact in float64
+        bits, shift = words, 12
+    np.right_shift(bits, bits.dtype.type(shift), out=bits)
+    np.copyto(out, bits, casting="unsafe")
+    out += out.dtype.type(0.5)  # uniforms in (0, 1): never log(0)
+    out *= out.dtype.type(2.0 ** -(32 - shift if single else 64 - shift))
+    np.log10(out, out=out)  # -ln U == -ln(10) * log10 U; log10 is numpy's fastest log
+    return out
+
+
+def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dtype):
+    """PERSA+ on a chunk: noise power into the output buffer, then eq. 1-3."""
+    level = 10 ** (q / 10)
+    if isinstance(noise, str):
+        # -ln(10) turns the log10 of the uniforms into exponential variates.
+        weight = (-np.log(10) * _sample_psd(sample_shape, noise, band_frequencies)
+                  ).astype(dtype)
+    elif not callable(noise):
+        fixed = np.ascontiguousarray(np.broadcast_to(noise, sample_shape),
+                                     dtype=dtype).ravel()
+        fixed_mean = _row_means(fixed[np.newaxis])[0]
+
+    def kernel(S, out):
+        S2, P = _flat(S), _flat(out)
+        if isinstance(noise, str):
+            _exponential_noise(_sample_keys(S, base), P.shape[1], P)
+            P *= weight
+            p_n = _row_means(P)
+        elif callable(noise):
+            for i, rng in enumerate(sample_generators(S, base)):
+                P[i] = _checked_callable_noise(noise, sample_shape, rng, dtype)
+            p_n = _row_means(P)
+        else:
+            P[...] = fixed
+            p_n = np.full(P.shape[0], fixed_mean, dtype=dtype)
+        p_s = _row_means(S2)
+        scale = p_s / (np.maximum(p_n, np.finfo(dtype).tiny) * dtype.type(level))
+        P *= scale.astype(dtype, copy=False)[:, np.newaxis]
+        P += S2
+        np.maximum(P, dtype.type(amin), out=P)
+        np.log10(P, out=P)
+        ref = _row_means(P)
+        P -= ref[:, np.newaxis]
+        return np.isfinite(ref).all()
+
+    return kernel
+
+
+def _checked_callable_noise(noise, sample_shape, rng, dtype):
+    drawn = np.asarray(noise((1, *sample_shape), rng), dtype=dtype)
+    if drawn.size != int(np.prod(sample_shape)):
+        raise ValueError(
+            f"PersaPlus: the noise callable returned shape {drawn.shape}; "
+            f"expected {(1, *sample_shape)}."
+        )
+    if not np.all(np.isfinite(drawn)) or np.any(drawn < 0):
+        raise ValueError("PersaPlus: the noise callable must return finite "
+                         "non-negative power.")
+    return drawn.ravel()
+
+
+def _check_noise_array(noise, sample_shape):
+    N = np.asarray(noise, dtype=np.float64)
+    try:
+        np.broadcast_to(N, sample_shape)
+    except ValueError:
+        raise ValueError(
+            f"PersaPlus: the noise array has shape {N.shape}, which does not "
+            f"broadcast to one sample's shape {sample_shape}."
+        ) from None
+    if not np.all(np.isfinite(N)) or np.any(N < 0):
+        raise ValueError("PersaPlus: the noise array must be finite non-negative power.")
+    return N
 
 
 def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=None,
-               amin=1e-10):
+               amin=1e-10, n_jobs=-1):
     """PERSA+: noise injection, log compression and mean subtraction (eq. 1-3).
 
     The PERSA+ paper writes eq. 1 for magnitudes ``S``:
@@ -183,19 +396,28 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     q : float, default=9.0
         Level of the noise below the sample's power, in dB.
     noise : {"pink", "white", "brown"}, ndarray or callable, default="pink"
-        The noise's power ``N_p``: a colour (:func:`colored_noise`, drawn anew
-        for every sample), a fixed array broadcastable to one sample's shape
-        ``S.shape[1:]``, or ``callable((1, *S.shape[1:]), rng)`` called once
-        per sample with that sample's generator.
+        The noise's power ``N_p``: a colour (the power of a Gaussian noise,
+        an exponential variate per bin times the colour's spectral density at
+        the band, drawn anew for every sample), a fixed array broadcastable to
+        one sample's shape ``S.shape[1:]``, or ``callable((1, *S.shape[1:]),
+        rng)`` called once per sample with that sample's generator
+        (:func:`sample_generators`).
     band_frequencies : array or None
         Band centres for the coloured noises (see :func:`colored_noise`).
     random_state : int, RandomState instance or None
-        Seeds the noise. Each sample's generator is seeded by ``random_state``
-        and a checksum of the sample (:func:`sample_generators`): with an int,
-        a sample's output is the same in any batch, order or subset, while
-        different samples get independent noise.
+        Seeds the noise. Each sample's noise is seeded by ``random_state``
+        and a gain-invariant checksum of the sample (see
+        :func:`sample_generators`): with an int, a sample's output is the same
+        in any batch, order or subset and at any gain, while different samples
+        get independent noise. The coloured noises are drawn by SplitMix64, a
+        counter-based generator, started at a key mixed from the two (23
+        random bits per float32 bin, 52 per float64 bin), so that a whole chunk of samples is
+        drawn with a few array operations.
     amin : float, default=1e-10
         Floor inside the logarithm.
+    n_jobs : int or None, default=-1
+        Threads working on chunks of samples (``-1``: every core); the result
+        does not depend on it.
 
     Examples
     --------
@@ -205,55 +427,33 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     >>> out.shape, bool(np.allclose(out.mean(axis=(1, 2)), 0))
     ((2, 10, 8), True)
     """
-    axes = _sample_axes(S)
+    return _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs)[0]
+
+
+def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs):
     if np.isinf(q):
-        noisy = S
-    else:
-        N = _noise_power(S, noise, band_frequencies, random_state)
-        p_s = S.mean(axis=axes, keepdims=True)
-        p_n = N.mean(axis=axes, keepdims=True)
-        scale = p_s / (np.maximum(p_n, np.finfo(S.dtype).tiny) * 10 ** (q / 10))
-        noisy = S + N * scale.astype(S.dtype, copy=False)
-    L = _log10(noisy, amin)
-    return L - L.mean(axis=axes, keepdims=True)
-
-
-def _noise_power(S, noise, band_frequencies, random_state):
-    """Noise power for every sample of ``S``, drawn per sample (see ``sample_generators``)."""
-    sample_shape = (1, *S.shape[1:])
+        return _run(_persa_kernel("subtract", amin), S, n_jobs)
+    sample_shape = S.shape[1:]
     if not isinstance(noise, str) and not callable(noise):
-        N, source = np.asarray(noise, dtype=S.dtype), "the noise array"
-    else:
-        N = np.empty(S.shape, dtype=S.dtype)
-        if isinstance(noise, str):
-            psd = _band_psd(sample_shape[2] if S.ndim > 2 else sample_shape[1], noise,
-                            band_frequencies)
-            psd = psd[:, np.newaxis] if S.ndim == 4 else psd
-        for i, rng in enumerate(sample_generators(S, random_state)):
-            if isinstance(noise, str):
-                N[i] = rng.standard_exponential(size=S.shape[1:]) * psd
-                continue
-            drawn = np.asarray(noise(sample_shape, rng), dtype=S.dtype)
-            if drawn.size != N[i].size:
-                raise ValueError(
-                    f"PersaPlus: the noise callable returned shape {drawn.shape}; "
-                    f"expected {sample_shape}."
-                )
-            N[i] = drawn.reshape(S.shape[1:])
-        source = "the noise callable"
-    try:
-        N = np.broadcast_to(N, S.shape)
-    except ValueError:
-        raise ValueError(
-            f"PersaPlus: {source} has shape {N.shape}, which does not broadcast "
-            f"to one sample's shape {S.shape[1:]}."
-        ) from None
-    if not np.all(np.isfinite(N)) or np.any(N < 0):
-        raise ValueError(f"PersaPlus: {source} must be finite non-negative power.")
-    return N
+        noise = _check_noise_array(noise, sample_shape)
+    kernel = _persa_plus_kernel(q, noise, band_frequencies, _base_seed(random_state),
+                                amin, sample_shape, S.dtype)
+    return _run(kernel, S, n_jobs)
 
 
-def log_threshold(S, *, c=30.0):
+def _log_threshold_kernel(c):
+    def kernel(S, out):
+        S2, L = _flat(S), _flat(out)
+        peak = S2.max(axis=1)
+        # A silent sample (peak 0) is all zeros: dividing it by 1 keeps it so.
+        np.divide(S2, np.where(peak > 0, peak, 1)[:, np.newaxis], out=L)
+        L += S2.dtype.type(10 ** (-c / 10))
+        np.log10(L, out=L)
+        return np.isfinite(peak).all()
+    return kernel
+
+
+def log_threshold(S, *, c=30.0, n_jobs=-1):
     """LOG-T: per-sample maximum normalisation and thresholded log (eq. 4).
 
     ``log10(S / max(S) + 10**(-c / 10))``. The floor sits ``c`` dB below the
@@ -263,6 +463,7 @@ def log_threshold(S, *, c=30.0):
     The output lies in ``[-c/10, log10(1 + 10**(-c/10))]`` bels: a dynamic range
     of at most ``10 * log10(10**(c/10) + 1)`` dB, which exceeds ``c`` by less
     than 0.005 dB for ``c >= 30``. An all-zero sample gives ``-c/10`` everywhere.
+    ``n_jobs`` threads (``-1``: every core) work on chunks of samples.
 
     Examples
     --------
@@ -271,14 +472,62 @@ def log_threshold(S, *, c=30.0):
     >>> [round(float(v), 4) for v in out[0]]
     [0.0004, -2.9996]
     """
-    peak = S.max(axis=_sample_axes(S), keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        normalised = np.where(peak > 0, S / peak, 0)
-    return np.log10(normalised + S.dtype.type(10 ** (-c / 10)))
+    return _run(_log_threshold_kernel(c), S, n_jobs)[0]
+
+
+def _pcen_kernel(sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
+                 input_scale, dtype):
+    """PCEN on a chunk ``(m, frames, bands[, channels])``: librosa's steps, in place."""
+    if b is None:
+        t_frames = time_constant * sr / float(hop_length)
+        b = (np.sqrt(1 + 4 * t_frames**2) - 1) / (2 * t_frames**2)
+    # librosa's initial filter state: the steady state for an input of 1.
+    zi = dtype.type(scipy.signal.lfilter_zi([b], [1, b - 1])[0])
+    f = dtype.type
+    b, decay = f(b), -(f(b) - f(1))
+
+    def kernel(S, out):
+        X = S * f(input_scale)
+        ref = X if max_size == 1 else scipy.ndimage.maximum_filter1d(X, max_size, axis=2)
+        # Temporal integration, M[t] = b ref[t] + (1 - b) M[t-1], vectorised over
+        # every sample, band and channel of the chunk.
+        M = ref * b
+        M[:, 0] += zi
+        step = np.empty_like(M[:, 0])
+        for t in range(1, M.shape[1]):
+            np.multiply(M[:, t - 1], decay, out=step)
+            M[:, t] += step
+        # Adaptive gain control, as librosa: exp(-gain (log eps + log1p(M / eps)))
+        M /= f(eps)
+        np.log1p(M, out=M)
+        np.add(f(np.log(eps)), M, out=M)
+        M *= f(-gain)
+        np.exp(M, out=M)
+        # Dynamic range compression
+        np.multiply(X, M, out=out)
+        if power == 0:
+            np.log1p(out, out=out)
+        elif bias == 0:
+            with np.errstate(divide="ignore"):
+                np.log(X, out=X)
+                np.log(M, out=M)
+            np.add(X, M, out=out)
+            out *= f(power)
+            np.exp(out, out=out)
+        else:
+            out /= f(bias)
+            np.log1p(out, out=out)
+            out *= f(power)
+            np.expm1(out, out=out)
+            out *= f(bias**power)
+        return np.isfinite(out).all()
+
+    return kernel
 
 
 def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
-         time_constant=0.400, eps=1e-6, b=None, max_size=1, input_scale=2**31):
+         time_constant=0.400, eps=1e-6, b=None, max_size=1, input_scale=2**31,
+         n_jobs=-1):
     """Per-channel energy normalisation along time, per sample.
 
     :func:`librosa.pcen` with its defaults, applied along the frame axis (1) of
@@ -290,6 +539,13 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
     the input gain. Output is non-negative; a silent sample gives zeros.
     ``max_size > 1`` max-filters along the band axis.
 
+    The same steps as librosa (the first-order smoothing filter with librosa's
+    initial state, then its log-domain gain control), computed in the input's
+    dtype on cache-sized chunks of samples in ``n_jobs`` threads (``-1``:
+    every core): equal to ``librosa.pcen`` to float64 rounding for float64
+    input, and to about ``1e-6`` relative for float32 input (which librosa
+    computes in float64).
+
     Examples
     --------
     >>> import numpy as np
@@ -297,14 +553,19 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
     >>> pcen(S).shape
     (2, 50, 8)
     """
+    return _pcen(S, sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
+                 input_scale, n_jobs)[0]
+
+
+def _pcen(S, sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
+          input_scale, n_jobs):
     two_d = S.ndim == 2
     S3 = S[:, np.newaxis, :] if two_d else S
-    out = librosa.pcen(
-        S3 * S3.dtype.type(input_scale), sr=sr, hop_length=hop_length, gain=gain,
-        bias=bias, power=power, time_constant=time_constant, eps=eps, b=b,
-        max_size=max_size, axis=1, max_axis=2 if max_size > 1 else None,
-    ).astype(S.dtype, copy=False)
-    return out[:, 0, :] if two_d else out
+    kernel = _pcen_kernel(sr, hop_length, gain, bias, power, time_constant, eps, b,
+                          max_size, input_scale, S.dtype)
+    # Larger chunks: the smoothing loops over frames, each step on a whole chunk.
+    out, finite = _run(kernel, S3, n_jobs, chunk_elements=2**20)
+    return (out[:, 0, :] if two_d else out), finite
 
 
 class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
@@ -347,9 +608,8 @@ class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """
         self._check_params()
         X = check_time_frequency(X, name=type(self).__name__)
-        with np.errstate(over="ignore", invalid="ignore"):  # checked below
-            out = self._transform(X)
-        if not np.isfinite(out).all():
+        out, finite = self._transform(X)  # finiteness checked chunk by chunk
+        if not finite:
             raise ValueError(
                 f"{type(self).__name__} overflowed {X.dtype} on input values up to "
                 f"{X.max():.3g}; pass float64 input or rescale it."
@@ -360,6 +620,7 @@ class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
         name = type(self).__name__
         if hasattr(self, "amin"):
             check_scalar_real(self.amin, "amin", owner=name, min_val=0, include_min=False)
+        check_n_jobs(self.n_jobs, owner=name)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -382,6 +643,9 @@ class LogCompression(_FrontEnd):
     amin : float, default=1e-10
         Floor of the power before the log (-100 dB); silent samples give
         ``log10(amin)``.
+    n_jobs : int or None, default=-1
+        Threads working on chunks of samples (``-1``: every core, ``None``:
+        one); the output does not depend on it.
 
     Examples
     --------
@@ -390,11 +654,12 @@ class LogCompression(_FrontEnd):
     array([[0., 1.]])
     """
 
-    def __init__(self, amin=1e-10):
+    def __init__(self, amin=1e-10, n_jobs=-1):
         self.amin = amin
+        self.n_jobs = n_jobs
 
     def _transform(self, S):
-        return log_compression(S, amin=self.amin)
+        return _run(_log_kernel(self.amin), S, self.n_jobs)
 
 
 class PerSampleNorm(_FrontEnd):
@@ -412,6 +677,9 @@ class PerSampleNorm(_FrontEnd):
         variant; the same shape with a slightly different offset).
     amin : float, default=1e-10
         Floor of the power before the log.
+    n_jobs : int or None, default=-1
+        Threads working on chunks of samples (``-1``: every core, ``None``:
+        one); the output does not depend on it.
 
     See Also
     --------
@@ -426,9 +694,10 @@ class PerSampleNorm(_FrontEnd):
     True
     """
 
-    def __init__(self, method="subtract", amin=1e-10):
+    def __init__(self, method="subtract", amin=1e-10, n_jobs=-1):
         self.method = method
         self.amin = amin
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         super()._check_params()
@@ -439,7 +708,7 @@ class PerSampleNorm(_FrontEnd):
             )
 
     def _transform(self, S):
-        return per_sample_norm(S, method=self.method, amin=self.amin)
+        return _run(_persa_kernel(self.method, self.amin), S, self.n_jobs)
 
 
 class PersaPlus(_FrontEnd):
@@ -476,6 +745,9 @@ class PersaPlus(_FrontEnd):
         pipelines cache), and different samples get independent noise.
     amin : float, default=1e-10
         Floor of the power before the log; silent samples give zeros.
+    n_jobs : int or None, default=-1
+        Threads working on chunks of samples (``-1``: every core, ``None``:
+        one); the output does not depend on it.
 
     See Also
     --------
@@ -492,12 +764,13 @@ class PersaPlus(_FrontEnd):
     """
 
     def __init__(self, q=9.0, noise="pink", band_frequencies=None, random_state=None,
-                 amin=1e-10):
+                 amin=1e-10, n_jobs=-1):
         self.q = q
         self.noise = noise
         self.band_frequencies = band_frequencies
         self.random_state = random_state
         self.amin = amin
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         super()._check_params()
@@ -511,9 +784,8 @@ class PersaPlus(_FrontEnd):
             )
 
     def _transform(self, S):
-        return persa_plus(S, q=self.q, noise=self.noise,
-                          band_frequencies=self.band_frequencies,
-                          random_state=self.random_state, amin=self.amin)
+        return _persa_plus(S, self.q, self.noise, self.band_frequencies,
+                           self.random_state, self.amin, self.n_jobs)
 
 
 class LogThreshold(_FrontEnd):
@@ -529,6 +801,9 @@ class LogThreshold(_FrontEnd):
     c : float, default=30.0
         Dynamic range kept below each sample's maximum, in dB (the paper's
         choice is 30).
+    n_jobs : int or None, default=-1
+        Threads working on chunks of samples (``-1``: every core, ``None``:
+        one); the output does not depend on it.
 
     Examples
     --------
@@ -539,14 +814,16 @@ class LogThreshold(_FrontEnd):
     True
     """
 
-    def __init__(self, c=30.0):
+    def __init__(self, c=30.0, n_jobs=-1):
         self.c = c
+        self.n_jobs = n_jobs
 
     def _check_params(self):
+        super()._check_params()
         check_scalar_real(self.c, "c", owner="LogThreshold", min_val=0, include_min=False)
 
     def _transform(self, S):
-        return log_threshold(S, c=self.c)
+        return _run(_log_threshold_kernel(self.c), S, self.n_jobs)
 
 
 class PCEN(_FrontEnd):
@@ -567,6 +844,9 @@ class PCEN(_FrontEnd):
         audio; ``2**31`` brings a spectrogram of [-1, 1] audio there, where PCEN
         is close to invariant to the input gain. ``1`` reproduces
         ``librosa.pcen(S)`` on the raw input.
+    n_jobs : int or None, default=-1
+        Threads working on chunks of samples (``-1``: every core, ``None``:
+        one); the output does not depend on it.
 
     Examples
     --------
@@ -577,7 +857,8 @@ class PCEN(_FrontEnd):
     """
 
     def __init__(self, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
-                 time_constant=0.400, eps=1e-6, b=None, max_size=1, input_scale=2**31):
+                 time_constant=0.400, eps=1e-6, b=None, max_size=1, input_scale=2**31,
+                 n_jobs=-1):
         self.sr = sr
         self.hop_length = hop_length
         self.gain = gain
@@ -588,8 +869,10 @@ class PCEN(_FrontEnd):
         self.b = b
         self.max_size = max_size
         self.input_scale = input_scale
+        self.n_jobs = n_jobs
 
     def _check_params(self):
+        super()._check_params()
         for name, kwargs in {
             "sr": dict(min_val=0, include_min=False),
             "hop_length": dict(min_val=0, include_min=False),
@@ -608,7 +891,6 @@ class PCEN(_FrontEnd):
         check_positive_int(self.max_size, "max_size", owner="PCEN")
 
     def _transform(self, S):
-        return pcen(S, sr=self.sr, hop_length=self.hop_length, gain=self.gain,
-                    bias=self.bias, power=self.power, time_constant=self.time_constant,
-                    eps=self.eps, b=self.b, max_size=self.max_size,
-                    input_scale=self.input_scale)
+        return _pcen(S, self.sr, self.hop_length, self.gain, self.bias, self.power,
+                     self.time_constant, self.eps, self.b, self.max_size,
+                     self.input_scale, self.n_jobs)
