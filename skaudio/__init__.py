@@ -28,11 +28,18 @@ from .frontends import (  # noqa: E402
 )
 from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
+from . import metrics  # noqa: E402
+from .balance import pitch_shift_balance  # noqa: E402
+from .ensemble import GeometricMeanEnsemble  # noqa: E402
+from .preprocessing import TrimSilence  # noqa: E402
 
 
 # Keras-backed parts load on first use, so that the front-ends import fast.
 _LAZY = {
     "VGGLikeClassifier": "skaudio.estimators",
+    "EmbeddingDNNClassifier": "skaudio.estimators",
+    "EmbeddingLSTMClassifier": "skaudio.estimators",
+    "MultiLevelAttentionClassifier": "skaudio.estimators",
     "make_frontend_pipeline": "skaudio.systems",
 }
 
@@ -49,6 +56,13 @@ __all__ = [
     "__version__",
     "AudioLoader",
     "Deltas",
+    "EmbeddingDNNClassifier",
+    "EmbeddingLSTMClassifier",
+    "GeometricMeanEnsemble",
+    "MultiLevelAttentionClassifier",
+    "TrimSilence",
+    "metrics",
+    "pitch_shift_balance",
     "LogCompression",
     "LogThreshold",
     "MelSpectrogram",

@@ -1,6 +1,13 @@
 """Keras networks as scikit-learn classifiers (scikeras based)."""
 
 from ._base import NetworkClassifier, enable_compilation_cache
+from ._embedding import (
+    EmbeddingDNNClassifier,
+    EmbeddingLSTMClassifier,
+    MultiLevelAttentionClassifier,
+)
 from ._vgg_like import VGGLikeClassifier
 
-__all__ = ["NetworkClassifier", "VGGLikeClassifier", "enable_compilation_cache"]
+__all__ = ["EmbeddingDNNClassifier", "EmbeddingLSTMClassifier",
+           "MultiLevelAttentionClassifier", "NetworkClassifier", "VGGLikeClassifier",
+           "enable_compilation_cache"]

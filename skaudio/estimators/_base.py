@@ -22,12 +22,18 @@ implements the classifier half itself:
   single sample to 1-D);
 * the first ``fit`` switches on JAX's persistent XLA compilation cache
   (:func:`enable_compilation_cache`), so folds and grid candidates stop
-  recompiling the same network.
+  recompiling the same network;
+* multi-label targets (an indicator matrix ``y``) train sigmoid outputs with
+  binary cross-entropy, for subclasses that declare ``_supports_multilabel``;
+* training-only batch generation: mixup (``mixup_alpha``) and mini-batch class
+  balancing (``balanced_batches``) for subclasses that expose them as
+  parameters. With both off, training takes Keras's own array path unchanged.
 """
 
 import os
 import random
 import warnings
+from collections import defaultdict
 from contextlib import contextmanager
 
 import keras
@@ -41,7 +47,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_positive_int, check_scalar_real, check_time_frequency
@@ -102,6 +108,79 @@ def _seeded(seed):
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)
+
+
+class _TrainingBatches(keras.utils.PyDataset):
+    """Training batches with mini-batch class balancing and/or mixup.
+
+    Balancing (Xu, 5.1.2): the batches are filled from a stream that takes one
+    example of every class in turn (classes in a random order each round, each
+    class cycling through its own shuffled examples), so every batch holds the
+    classes in equal numbers, the remainder carried over to the next batch.
+    Under multi-label targets the pool of a label is every example carrying it.
+    An epoch has as many examples as the training set: minority classes are
+    repeated, majority classes wait for later epochs.
+
+    Mixup (Zhang et al., Xu eq. 27): each example ``i`` of a batch is mixed
+    with example ``perm[i]`` of the same batch, ``x = lam x_i + (1 - lam)
+    x_perm[i]``, likewise the one-hot or indicator target and the sample
+    weight, with one ``lam ~ Beta(alpha, alpha)`` per example.
+    """
+
+    def __init__(self, X, y, sample_weight, *, batch_size, pools, mixup_alpha, rng):
+        super().__init__()
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.batch_size = batch_size
+        self.pools = pools  # None, or one index array per class
+        self.mixup_alpha = mixup_alpha
+        self.rng = rng
+        self.n_batches = -(-X.shape[0] // batch_size)
+        if pools is not None:
+            self._cursor = [len(p) for p in pools]  # reshuffle on first use
+            self._orders = [None] * len(pools)
+        self._plan_epoch()
+
+    def _next_of(self, k):
+        if self._cursor[k] == len(self.pools[k]):
+            self._orders[k] = self.rng.permutation(self.pools[k])
+            self._cursor[k] = 0
+        self._cursor[k] += 1
+        return self._orders[k][self._cursor[k] - 1]
+
+    def _plan_epoch(self):
+        n = self.X.shape[0]
+        if self.pools is None:
+            self.order = self.rng.permutation(n)
+            return
+        order = []
+        while len(order) < n:
+            order.extend(self._next_of(k) for k in self.rng.permutation(len(self.pools)))
+        self.order = np.asarray(order[:n])
+
+    def on_epoch_end(self):
+        self._plan_epoch()
+
+    @property
+    def num_batches(self):
+        return self.n_batches
+
+    def __len__(self):
+        return self.n_batches
+
+    def __getitem__(self, index):
+        idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        x, y = self.X[idx], self.y[idx]
+        sw = None if self.sample_weight is None else self.sample_weight[idx]
+        if self.mixup_alpha > 0 and len(idx) > 1:
+            lam = self.rng.beta(self.mixup_alpha, self.mixup_alpha, size=len(idx))
+            perm = self.rng.permutation(len(idx))
+            lx = lam.reshape((-1,) + (1,) * (x.ndim - 1)).astype(x.dtype)
+            x = lx * x + (1 - lx) * x[perm]
+            ly = lam.reshape(-1, 1).astype(y.dtype)
+            y = ly * y + (1 - ly) * y[perm]
+            if sw is not None:
+                sw = lam * sw + (1 - lam) * sw[perm]
+        return (x, y) if sw is None else (x, y, sw)
 
 
 def to_network_input(X):
@@ -165,6 +244,15 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
     warm_start = False
     loss = "sparse_categorical_crossentropy"
     _fit_kwargs = BaseWrapper._fit_kwargs - {"class_weight"}
+    # Training-only batch generation, off unless a subclass exposes the
+    # parameters (``mixup_alpha``, ``balanced_batches``) in its ``__init__``.
+    mixup_alpha = 0.0
+    balanced_batches = False
+    # Subclasses whose ``_build_network`` accepts ``output_activation`` set this
+    # to True: an indicator-matrix y then trains sigmoid outputs.
+    _supports_multilabel = False
+    # (n, ...) validated input -> the array the Keras model takes.
+    _input_transform = staticmethod(to_network_input)
 
     def __init__(self, *, gain_augment_db=0.0, optimizer="adam", learning_rate=1e-3,
                  epochs=30, batch_size=32, validation_split=0.0, patience=None,
@@ -192,6 +280,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         tags.estimator_type = "classifier"
         tags.classifier_tags = ClassifierTags(poor_score=True)
         tags.target_tags.required = True
+        tags.classifier_tags.multi_label = self._supports_multilabel
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
@@ -213,14 +302,24 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
                 f"{name}: early stopping (patience={self.patience}) monitors the "
                 "validation loss; set validation_split > 0 as well."
             )
+        check_scalar_real(self.mixup_alpha, "mixup_alpha", owner=name, min_val=0)
+        if not isinstance(self.balanced_batches, (bool, np.bool_)):
+            raise TypeError(
+                f"{name}: balanced_batches must be True or False; got "
+                f"{self.balanced_batches!r}."
+            )
         if isinstance(self.optimizer, str) and self.optimizer.lower() not in OPTIMIZERS:
             raise ValueError(
                 f"{name}: optimizer must be one of {OPTIMIZERS} or a keras Optimizer; "
                 f"got {self.optimizer!r}."
             )
 
+    def _validate_input(self, X):
+        """Validate ``X``'s type, dimensions and values (subclasses may narrow)."""
+        return check_time_frequency(X, name=type(self).__name__, non_negative=False)
+
     def _check_X(self, X, reset=False):
-        X = check_time_frequency(X, name=type(self).__name__, non_negative=False)
+        X = self._validate_input(X)
         X = X.astype(np.float32, copy=False)  # the network computes in float32
         if not reset and X.shape[1:] != tuple(self.X_shape_[1:]):
             if X.ndim == 2:
@@ -242,11 +341,21 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
 
     @property
     def feature_encoder(self):
-        return FunctionTransformer(to_network_input)
+        return FunctionTransformer(self._input_transform)
+
+    def _compile_loss(self):
+        if getattr(self, "_multilabel", False):
+            return "binary_crossentropy"
+        # mixup mixes one-hot targets; otherwise integer labels suffice
+        return "categorical_crossentropy" if self.mixup_alpha > 0 else self.loss
 
     def _keras_build_fn(self, meta):
-        input_shape = to_network_input(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
-        network = self._build_network(input_shape, meta["n_classes_"])
+        input_shape = self._input_transform(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
+        if getattr(self, "_multilabel", False):
+            network = self._build_network(input_shape, meta["n_classes_"],
+                                          output_activation="sigmoid")
+        else:
+            network = self._build_network(input_shape, meta["n_classes_"])
         inputs = keras.Input(shape=input_shape, name="input")
         x = RandomGain(self.gain_augment_db, name="random_gain")(inputs) \
             if self.gain_augment_db else inputs
@@ -258,7 +367,9 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
             optimizer = keras.optimizers.get(
                 {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
             )
-        model.compile(optimizer=optimizer, loss=self.loss, metrics=["accuracy"], run_eagerly=self.run_eagerly)
+        metric = "binary_accuracy" if getattr(self, "_multilabel", False) else "accuracy"
+        model.compile(optimizer=optimizer, loss=self._compile_loss(), metrics=[metric],
+                      run_eagerly=self.run_eagerly)
         return model
 
     def _build_network(self, input_shape, n_classes):
@@ -309,7 +420,17 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
                 f"X and y have different lengths: {X.shape[0]} samples, {y.shape[0]} labels."
             )
         check_classification_targets(y)
-        if np.unique(y).size < 2:
+        self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
+        if self._multilabel:
+            self._check_multilabel(y)
+            y = y.astype(np.float32)
+        elif y.ndim != 1:
+            raise ValueError(
+                f"{type(self).__name__} expects y of shape (n_samples,) (labels) or an "
+                f"indicator matrix of 0/1 (multi-label); got shape {y.shape} of type "
+                f"{type_of_target(y)!r}."
+            )
+        elif np.unique(y).size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least two classes to train; y has "
                 f"only one class ({np.unique(y)[0]!r})."
@@ -319,7 +440,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         if self.class_weight is not None:
             weights = compute_sample_weight(self.class_weight, y)
             sample_weight = weights if sample_weight is None else sample_weight * weights
-        seed = self._seed()
+        seed = self._fit_seed = self._seed()
         if self.validation_split:
             # Keras holds out the *last* samples: shuffle so they are a random subset.
             order = check_random_state(seed).permutation(X.shape[0])
@@ -336,6 +457,62 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
                 "normalised front-end's output, or lower the learning rate."
             )
         return self
+
+    def _check_multilabel(self, y):
+        name = type(self).__name__
+        if not self._supports_multilabel:
+            raise ValueError(
+                f"{name} trains on single-label targets y of shape (n_samples,); got a "
+                f"multi-label indicator matrix of shape {y.shape}. Use an embedding "
+                "back-end (EmbeddingDNNClassifier, EmbeddingLSTMClassifier, "
+                "MultiLevelAttentionClassifier) or sklearn.multioutput."
+            )
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(
+                f"{name}: a multi-label y must be an indicator matrix of 0 and 1; got "
+                f"values {np.unique(y)[:5].tolist()}."
+            )
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch,
+                         **kwargs):
+        if not self.mixup_alpha and not self.balanced_batches:
+            return super()._fit_keras_model(
+                X, y, sample_weight=sample_weight, warm_start=warm_start, epochs=epochs,
+                initial_epoch=initial_epoch, **kwargs)
+        return self._fit_batches(X, y, sample_weight, epochs, initial_epoch)
+
+    def _fit_batches(self, X, y, sample_weight, epochs, initial_epoch):
+        """Train on generated batches (mixup, class balancing): training only."""
+        y = np.asarray(y)
+        if self._multilabel:
+            member = y.astype(bool)
+        else:
+            labels = y.reshape(-1).astype(int)
+            member = np.eye(self.n_classes_, dtype=bool)[labels]
+            y = member.astype(np.float32) if self.mixup_alpha > 0 else labels
+        n_val = int(X.shape[0] * self.validation_split)
+        validation_data = None
+        if n_val:
+            # as Keras's validation_split: the tail (fit shuffled X before)
+            cut = X.shape[0] - n_val
+            validation_data = (X[cut:], y[cut:]) if sample_weight is None else \
+                (X[cut:], y[cut:], sample_weight[cut:])
+            X, y, member = X[:cut], y[:cut], member[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        pools = None
+        if self.balanced_batches:
+            pools = [np.flatnonzero(member[:, k]) for k in range(member.shape[1])]
+            pools = [p for p in pools if p.size]
+        rng = np.random.default_rng(self._fit_seed)
+        batches = _TrainingBatches(X, y, sample_weight, batch_size=self.batch_size,
+                                   pools=pools, mixup_alpha=float(self.mixup_alpha), rng=rng)
+        hist = self.model_.fit(batches, epochs=initial_epoch + epochs,
+                               initial_epoch=initial_epoch, verbose=self.verbose,
+                               validation_data=validation_data, shuffle=False,
+                               callbacks=self._fit_callbacks)
+        self.history_ = defaultdict(list)
+        for key, val in hist.history.items():
+            self.history_[key] += val
 
     @available_if(lambda self: False)
     def partial_fit(self, X, y, sample_weight=None):
@@ -355,7 +532,13 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         return proba
 
     def predict(self, X):
-        """Predicted labels, of the type of the training labels."""
+        """Predicted labels, of the type of the training labels.
+
+        Multi-label: the indicator matrix ``predict_proba(X) >= 0.5`` of shape
+        ``(n_samples, n_labels)``.
+        """
         proba = self.predict_proba(X)
+        if getattr(self, "_multilabel", False):
+            return (proba >= 0.5).astype(int)
         return self.classes_[np.argmax(proba, axis=1)]
 

@@ -5,7 +5,13 @@ TensorFlow, PyTorch and JAX backends. The estimators in
 :mod:`skaudio.estimators` wrap them for scikit-learn.
 """
 
+from .embedding_backends import (
+    build_embedding_dnn,
+    build_embedding_lstm,
+    build_multi_level_attention,
+)
 from .vgg_like import build_vgg_like
 from .vggish import build_vggish
 
-__all__ = ["build_vgg_like", "build_vggish"]
+__all__ = ["build_embedding_dnn", "build_embedding_lstm", "build_multi_level_attention",
+           "build_vgg_like", "build_vggish"]

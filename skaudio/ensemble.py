@@ -1,0 +1,178 @@
+"""Geometric-mean ensembles of cross-validation fold models (Xu, 5.2.5 and 6.2)."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+from .base import VersionedStateMixin
+
+# Probabilities are floored here before the logarithm, so a model that gives a
+# class probability 0 vetoes it without a log(0).
+TINY = 1e-12
+
+
+def geometric_mean_proba(probas, *, normalize=True):
+    """Geometric mean of several models' class probabilities.
+
+    ``exp(mean_m log p_m)``, each probability floored at ``1e-12``. With
+    ``normalize`` (single-label) the rows are rescaled to sum to 1; leave it
+    off for multi-label (independent per-label) probabilities. Xu's ensembles
+    of fold models and of fine-tuned feature extractors (Table 12) use it.
+
+    Parameters
+    ----------
+    probas : sequence of array-like of shape (n_samples, n_classes)
+        One array per model, columns in the same class order.
+    normalize : bool, default=True
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+
+    Examples
+    --------
+    >>> geometric_mean_proba([[[0.9, 0.1]], [[0.4, 0.6]]], normalize=False).round(3)
+    array([[0.6  , 0.245]])
+    """
+    probas = [np.asarray(p, dtype=np.float64) for p in probas]
+    if not probas:
+        raise ValueError("geometric_mean_proba needs at least one array of probabilities.")
+    shapes = {p.shape for p in probas}
+    if len(shapes) != 1 or probas[0].ndim != 2:
+        raise ValueError(
+            "geometric_mean_proba needs arrays of one shape (n_samples, n_classes); got "
+            f"shapes {sorted(shapes)}."
+        )
+    stacked = np.stack(probas)
+    if not np.isfinite(stacked).all() or (stacked < 0).any() or (stacked > 1).any():
+        raise ValueError("geometric_mean_proba needs probabilities in [0, 1].")
+    mean = np.exp(np.log(np.maximum(stacked, TINY)).mean(axis=0))
+    if normalize:
+        mean /= mean.sum(axis=1, keepdims=True)
+    return mean
+
+
+class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorMixin,
+                            BaseEstimator):
+    """Train a classifier on every cross-validation fold; predict with the geometric mean.
+
+    Xu (5.2.5) trains one model per fold of a 5-fold cross-validation, so that
+    every clip is trained on, and takes the geometric mean of the fold
+    models' probabilities as the prediction. ``fit`` clones ``estimator`` for
+    every split of ``cv`` and fits it on that split's training part;
+    ``predict_proba`` is :func:`geometric_mean_proba` of the fold models'
+    (renormalised per sample for single-label ``y``, per label for a
+    multi-label indicator ``y``). The held-out part of each fold predicts
+    ``oof_proba_``, an honest estimate of the ensemble's parts.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Any scikit-learn classifier with ``predict_proba`` (a pipeline too).
+    cv : int, cross-validation generator or iterable, default=5
+        As in ``cross_val_score``: an int gives ``StratifiedKFold`` for labels
+        (``KFold`` for multi-label); pass ``groups`` to ``fit`` for
+        group-aware splitters such as ``GroupKFold``.
+
+    Attributes
+    ----------
+    estimators_ : list of fitted classifiers
+        One per fold.
+    classes_ : ndarray
+        Labels (``arange(n_labels)`` for multi-label y).
+    oof_proba_ : ndarray of shape (n_samples, n_classes)
+        Each training sample's probabilities from the fold model that did not
+        train on it (samples in no test fold: NaN).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = make_classification(n_samples=60, random_state=0)
+    >>> ens = GeometricMeanEnsemble(LogisticRegression(), cv=3).fit(X, y)
+    >>> len(ens.estimators_), ens.predict_proba(X[:2]).shape
+    (3, (2, 2))
+    """
+
+    def __init__(self, estimator, cv=5):
+        self.estimator = estimator
+        self.cv = cv
+
+    def fit(self, X, y, groups=None):
+        """Fit one clone of ``estimator`` per training part of ``cv``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Whatever ``estimator`` takes (waveforms, spectrograms, embeddings).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        groups : array-like of shape (n_samples,), default=None
+            For group-aware splitters.
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            raise ValueError("GeometricMeanEnsemble requires y to be passed, but the "
+                             "target y is None.")
+        y = np.asarray(y)
+        if y.shape[0] != len(X):
+            raise ValueError(f"X and y have different lengths: {len(X)} samples, "
+                             f"{y.shape[0]} labels.")
+        check_classification_targets(y)
+        self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
+        self.classes_ = np.arange(y.shape[1]) if self._multilabel else np.unique(y)
+        if not self._multilabel and y.ndim != 1:
+            raise ValueError(f"GeometricMeanEnsemble expects y of shape (n_samples,) or a "
+                             f"0/1 indicator matrix; got shape {y.shape}.")
+        cv = check_cv(self.cv, y, classifier=True)
+        self.estimators_ = []
+        self.oof_proba_ = np.full((y.shape[0], self.classes_.size), np.nan)
+        for train, test in cv.split(X, y, groups):
+            model = clone(self.estimator).fit(_safe_indexing(X, train), y[train])
+            self.estimators_.append(model)
+            self.oof_proba_[test] = self._aligned_proba(model, _safe_indexing(X, test))
+        first = self.estimators_[0]
+        if hasattr(first, "n_features_in_"):
+            self.n_features_in_ = first.n_features_in_
+        return self
+
+    def _aligned_proba(self, model, X):
+        """A fold model's probabilities in the ensemble's class order."""
+        proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+        if self._multilabel:
+            return proba
+        out = np.zeros((proba.shape[0], self.classes_.size))
+        out[:, np.searchsorted(self.classes_, model.classes_)] = proba  # unseen: 0
+        return out
+
+    def predict_proba(self, X):
+        """Geometric mean of the fold models' probabilities.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self, "estimators_")
+        return geometric_mean_proba([self._aligned_proba(m, X) for m in self.estimators_],
+                                    normalize=not self._multilabel)
+
+    def predict(self, X):
+        """Labels of the highest mean probability (multi-label: those >= 0.5)."""
+        proba = self.predict_proba(X)
+        if self._multilabel:
+            return (proba >= 0.5).astype(int)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags = inner.input_tags
+        tags.classifier_tags.multi_label = inner.classifier_tags.multi_label \
+            if inner.classifier_tags is not None else False
+        tags.non_deterministic = inner.non_deterministic
+        return tags

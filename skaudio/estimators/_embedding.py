@@ -1,0 +1,311 @@
+"""Classifiers over embedding sequences: Xu's DNN, LSTM and multi-level attention.
+
+Each takes ``X`` of shape ``(n_clips, n_segments, dim)`` -- a sequence of
+embeddings per clip, such as :class:`skaudio.embedding.VGGishEmbedder` gives --
+or pooled ``(n_clips, dim)``, taken as one segment. ``y`` is a label per clip
+(single-label: softmax, cross-entropy) or an indicator matrix of shape
+``(n_clips, n_labels)`` (multi-label: sigmoid outputs, binary cross-entropy;
+``predict`` returns the indicator matrix, ``predict_proba`` a probability per
+label).
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+from .._validation import _ndim_of, check_positive_int, check_scalar_real
+from ..networks.embedding_backends import (
+    build_embedding_dnn,
+    build_embedding_lstm,
+    build_multi_level_attention,
+    check_levels,
+)
+from ._base import NetworkClassifier
+
+
+def to_sequence_input(X):
+    """``(n, dim)`` -> ``(n, 1, dim)``; ``(n, n_segments, dim)`` as is; float32."""
+    X = np.asarray(X, dtype=np.float32)
+    return X[:, np.newaxis, :] if X.ndim == 2 else X
+
+
+_TRAINING_PARAMETERS = """\
+    mixup_alpha : float, default=0.0
+        Mixup while training (Xu 5.2.4, eq. 27): every training batch mixes
+        each clip and its target with another clip of the batch, with a
+        weight ``lam ~ Beta(mixup_alpha, mixup_alpha)`` per clip; 0 turns it
+        off. Xu's best was 0.2 (tried 0.1, 0.2, 0.4, 1.0). Never at prediction.
+    balanced_batches : bool, default=False
+        Mini-batch class balancing (Xu 5.1.2): every training batch holds the
+        classes (multi-label: the labels) in equal numbers, minority classes
+        repeated, the remainder carried into the next batch.
+    optimizer : str or keras Optimizer, default="adam"
+    learning_rate : float, default=1e-3
+    epochs : int, default=30
+    batch_size : int, default=32
+        Xu trained on AudioSet's 2 million clips with 500.
+    validation_split : float, default=0.0
+        Fraction of the (shuffled) training clips held out for ``val_loss``.
+    patience : int or None, default=None
+        Early stopping on the validation loss (needs ``validation_split``).
+    class_weight : dict, "balanced" or None, default=None
+    input_normalization : bool, default=False
+        A BatchNormalization layer in front of the network (learned in
+        training), e.g. for AudioSet's 8-bit embeddings in 0-255.
+    random_state : int, RandomState instance or None, default=None
+        With an int, CPU training is reproducible.
+    verbose : int, default=0
+    run_eagerly : bool, default=False
+        Skip XLA compilation (faster only for tiny networks and data).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels; ``arange(n_labels)`` for a multi-label y.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict
+        Keras's training history."""
+
+
+class _EmbeddingClassifier(NetworkClassifier):
+    """Shared shell: embedding-sequence input and multi-label support."""
+
+    _supports_multilabel = True
+    _input_transform = staticmethod(to_sequence_input)
+    gain_augment_db = 0.0  # gains are for log-power input, not for embeddings
+
+    def _check_params(self):
+        super()._check_params()
+        name = type(self).__name__
+        dropout = check_scalar_real(self.dropout, "dropout", owner=name, min_val=0)
+        if dropout >= 1:
+            raise ValueError(f"{name}: dropout must be < 1; got {dropout!r}.")
+        sizes = (self.units,) if hasattr(self, "units") else self.hidden_units
+        if isinstance(sizes, (int, np.integer)) or not np.iterable(sizes):
+            raise TypeError(
+                f"{name}: hidden_units must be a sequence of positive integers, one per "
+                f"layer; got {sizes!r}."
+            )
+        for size in sizes:
+            check_positive_int(size, "units" if hasattr(self, "units") else
+                               "hidden_units", owner=name)
+
+    def _validate_input(self, X):
+        name = type(self).__name__
+        ndim = _ndim_of(X, name)
+        if ndim not in (2, 3):
+            raise ValueError(
+                f"{name} expects embedding sequences of shape (n_clips, n_segments, "
+                f"dim) or pooled embeddings (n_clips, dim); got a {ndim}-D array. A "
+                "single clip E becomes E[np.newaxis]."
+            )
+        X = check_array(X, dtype=[np.float32, np.float64], allow_nd=True,
+                        ensure_all_finite=True, estimator=name, input_name="X")
+        if X.size == 0:
+            raise ValueError(
+                f"{name} got an empty array of shape {X.shape}; every clip needs at "
+                "least one segment of at least one dimension."
+            )
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+class EmbeddingDNNClassifier(_EmbeddingClassifier):
+    """Xu's DNN back-end over embedding sequences (thesis 5.1.3, Table 5).
+
+    Three hidden layers of 600 units (Dense -> batch norm -> ReLU -> dropout
+    0.4) on every segment, then the class layer and the mean over segments
+    (see :func:`skaudio.networks.build_embedding_dnn`).
+
+    Parameters
+    ----------
+    hidden_units : tuple of int, default=(600, 600, 600)
+    dropout : float, default=0.4
+    batch_norm : bool, default=True
+    pooling : {"decision", "feature"}, default="decision"
+        Mean of the segments' class outputs, or classify the segments' mean
+        last hidden layer.
+{training_parameters}
+
+    See Also
+    --------
+    MultiLevelAttentionClassifier : attention instead of the plain mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4, 16)).astype("float32")   # 4 segments of 16-D
+    >>> y = np.repeat(["dog", "rain"], 30)
+    >>> X[y == "dog", :, 0] += 2.0
+    >>> clf = EmbeddingDNNClassifier(hidden_units=(16, 16, 16), epochs=10,
+    ...                              random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape, clf.classes_.tolist()
+    ((2, 2), ['dog', 'rain'])
+    """
+
+    def __init__(self, hidden_units=(600, 600, 600), dropout=0.4, batch_norm=True,
+                 pooling="decision", *, mixup_alpha=0.0, balanced_batches=False,
+                 optimizer="adam", learning_rate=1e-3, epochs=30, batch_size=32,
+                 validation_split=0.0, patience=None, class_weight=None,
+                 input_normalization=False, random_state=None, verbose=0,
+                 run_eagerly=False):
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.pooling = pooling
+        self.mixup_alpha = mixup_alpha
+        self.balanced_batches = balanced_batches
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.patience = patience
+        self.class_weight = class_weight
+        self.input_normalization = input_normalization
+        self.random_state = random_state
+        self.verbose = verbose
+        self.run_eagerly = run_eagerly
+
+    def _build_network(self, input_shape, n_classes, output_activation="softmax"):
+        return build_embedding_dnn(
+            input_shape, n_classes, hidden_units=tuple(self.hidden_units),
+            dropout=self.dropout, batch_norm=self.batch_norm, pooling=self.pooling,
+            output_activation=output_activation)
+
+
+class EmbeddingLSTMClassifier(_EmbeddingClassifier):
+    """Xu's LSTM back-end over embedding sequences (thesis 5.1.3, Table 6).
+
+    One LSTM layer of 600 units whose last output goes through batch norm and
+    dropout 0.4 to the class layer (see
+    :func:`skaudio.networks.build_embedding_lstm`). Clips need one number of
+    segments (repeat or truncate them, as ``VGGishEmbedder`` does).
+
+    Parameters
+    ----------
+    units : int, default=600
+    dropout : float, default=0.4
+    batch_norm : bool, default=True
+{training_parameters}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4, 8)).astype("float32")
+    >>> y = np.repeat([0, 1], 30)
+    >>> X[y == 1, -1, 0] += 3.0            # class 1: a loud last segment
+    >>> clf = EmbeddingLSTMClassifier(units=8, epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, units=600, dropout=0.4, batch_norm=True, *, mixup_alpha=0.0,
+                 balanced_batches=False, optimizer="adam", learning_rate=1e-3,
+                 epochs=30, batch_size=32, validation_split=0.0, patience=None,
+                 class_weight=None, input_normalization=False, random_state=None,
+                 verbose=0, run_eagerly=False):
+        self.units = units
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.mixup_alpha = mixup_alpha
+        self.balanced_batches = balanced_batches
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.patience = patience
+        self.class_weight = class_weight
+        self.input_normalization = input_normalization
+        self.random_state = random_state
+        self.verbose = verbose
+        self.run_eagerly = run_eagerly
+
+    def _build_network(self, input_shape, n_classes, output_activation="softmax"):
+        return build_embedding_lstm(
+            input_shape, n_classes, units=int(self.units), dropout=self.dropout,
+            batch_norm=self.batch_norm, output_activation=output_activation)
+
+
+class MultiLevelAttentionClassifier(_EmbeddingClassifier):
+    """Xu's multi-level attention model over embedding sequences (Fig. 27, Table 7).
+
+    Hidden layers h1, h2, h3 of 600 units on every segment; each level in
+    ``levels`` has its own attention module (a per-segment sigmoid classifier
+    whose outputs are averaged with softmax-over-segments attention weights),
+    and a last layer classifies the concatenated module outputs (see
+    :func:`skaudio.networks.build_multi_level_attention`). Any subset of the
+    levels: Xu compares all seven (Tables 10 and 14).
+
+    Parameters
+    ----------
+    levels : tuple of {"h1", "h2", "h3"}, default=("h1", "h2", "h3")
+    hidden_units : tuple of 3 int, default=(600, 600, 600)
+    dropout : float, default=0.4
+    batch_norm : bool, default=True
+{training_parameters}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 6, 16)).astype("float32")
+    >>> Y = (rng.random((60, 3)) < 0.4).astype(int)          # multi-label
+    >>> X[:, 2, :3] += 3.0 * Y                               # label k shows in dim k
+    >>> clf = MultiLevelAttentionClassifier(levels=("h1", "h3"),
+    ...                                     hidden_units=(16, 16, 16), epochs=10,
+    ...                                     random_state=0).fit(X, Y)
+    >>> clf.predict(X[:2]).shape, clf.predict_proba(X[:2]).shape
+    ((2, 3), (2, 3))
+    """
+
+    def __init__(self, levels=("h1", "h2", "h3"), hidden_units=(600, 600, 600),
+                 dropout=0.4, batch_norm=True, *, mixup_alpha=0.0,
+                 balanced_batches=False, optimizer="adam", learning_rate=1e-3,
+                 epochs=30, batch_size=32, validation_split=0.0, patience=None,
+                 class_weight=None, input_normalization=False, random_state=None,
+                 verbose=0, run_eagerly=False):
+        self.levels = levels
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.mixup_alpha = mixup_alpha
+        self.balanced_batches = balanced_batches
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.patience = patience
+        self.class_weight = class_weight
+        self.input_normalization = input_normalization
+        self.random_state = random_state
+        self.verbose = verbose
+        self.run_eagerly = run_eagerly
+
+    def _check_params(self):
+        super()._check_params()
+        check_levels(self.levels)
+        if len(tuple(self.hidden_units)) != 3:
+            raise ValueError(
+                "MultiLevelAttentionClassifier: hidden_units needs one size per level "
+                f"h1, h2, h3; got {self.hidden_units!r}."
+            )
+
+    def _build_network(self, input_shape, n_classes, output_activation="softmax"):
+        return build_multi_level_attention(
+            input_shape, n_classes, levels=check_levels(self.levels),
+            hidden_units=tuple(self.hidden_units), dropout=self.dropout,
+            batch_norm=self.batch_norm, output_activation=output_activation)
+
+
+for _cls in (EmbeddingDNNClassifier, EmbeddingLSTMClassifier, MultiLevelAttentionClassifier):
+    _cls.__doc__ = _cls.__doc__.replace("{training_parameters}", _TRAINING_PARAMETERS)
+del _cls

@@ -1,0 +1,161 @@
+"""Waveform preprocessing of Xu's thesis (5.2.1): silence trimming, peak normalisation."""
+
+import librosa
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ._validation import check_positive_int, check_scalar_real, check_waveforms
+from .base import VersionedStateMixin
+from .io import PAD_MODES, fit_length
+
+
+def trim_silence(y, *, top_db=60.0, normalize=True, length=None, pad_mode="repeat",
+                 frame_length=2048, hop_length=512):
+    """Trim a clip's leading and trailing silence, peak-normalise it, fit its length.
+
+    Frames more than ``top_db`` below the clip's loudest frame (RMS energy,
+    ``librosa.effects.trim``) are cut at the start and the end; silences
+    inside the clip stay, as they carry the sound's dynamics (Xu, 5.2.1).
+    With ``normalize`` the clip is scaled so that its peak is 1 (librosa's
+    ``normalize``, the thesis's "[-1, 1]"). The result is trimmed or padded to
+    ``length`` samples (default: the input's), repeating the clip with
+    ``pad_mode="repeat"`` (5.2.3) or appending zeros with ``"constant"``.
+    A silent clip stays silent.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+    top_db : float, default=60.0
+    normalize : bool, default=True
+    length : int or None, default=None
+    pad_mode : {"repeat", "constant"}, default="repeat"
+    frame_length, hop_length : int, default=2048, 512
+        Frames of the RMS energy that decides what is silent.
+
+    Returns
+    -------
+    ndarray of shape (length,), the dtype of ``y``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.concatenate([np.zeros(4096), 0.5 * np.ones(2048), np.zeros(4096)])
+    >>> out = trim_silence(y, length=4096, frame_length=512, hop_length=128)
+    >>> float(out.max()), out.shape
+    (1.0, (4096,))
+    """
+    length = y.shape[0] if length is None else length
+    peak = np.max(np.abs(y)) if y.size else 0.0
+    if peak == 0:
+        return np.zeros(length, dtype=y.dtype)
+    # Trimming is relative to the loudest frame, so it is the same on y / peak,
+    # which cannot overflow the energy computation.
+    scaled = (y / peak).astype(y.dtype, copy=False)
+    _, (start, end) = librosa.effects.trim(scaled, top_db=top_db,
+                                           frame_length=frame_length,
+                                           hop_length=hop_length)
+    out = scaled[start:end] if normalize else y[start:end]
+    return fit_length(out, length, pad_mode)
+
+
+class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
+    """Silence trimming and peak normalisation of waveforms (Xu, 5.2.1), per clip.
+
+    Waveforms ``(n_clips, n_samples)`` -> waveforms ``(n_clips, length)``:
+    each clip's leading and trailing silence (frames ``top_db`` below its
+    loudest) is cut, the clip is scaled to a peak of 1, and repeated (or
+    zero-padded) back to a common length, ready for a fixed-length front-end
+    such as ``VGGishEmbedder`` or ``MelSpectrogram``. See :func:`trim_silence`.
+    Stateless: ``fit`` learns nothing, so it cannot leak test data.
+
+    Parameters
+    ----------
+    top_db : float, default=60.0
+        Threshold below the clip's loudest frame, in dB, of what is silence.
+    normalize : bool, default=True
+        Scale every clip to a peak amplitude of 1.
+    length : int or None, default=None
+        Output length in samples; None keeps the input's.
+    pad_mode : {"repeat", "constant"}, default="repeat"
+        How a trimmed clip gets back to ``length``: repeated (Xu, 5.2.3) or
+        followed by zeros.
+    frame_length : int, default=2048
+    hop_length : int, default=512
+        Frames (in samples) of the energy that decides what is silent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(8000) / 8000
+    >>> tone = 0.01 * np.sin(2 * np.pi * 440 * t)
+    >>> X = np.stack([np.concatenate([np.zeros(8000), tone]),      # silence first
+    ...               np.concatenate([tone, np.zeros(8000)])])     # silence last
+    >>> out = TrimSilence(length=8000).fit_transform(X)
+    >>> out.shape, np.abs(out).max(axis=1).tolist()                # peaks now 1
+    ((2, 8000), [1.0, 1.0])
+    """
+
+    def __init__(self, top_db=60.0, normalize=True, length=None, pad_mode="repeat",
+                 frame_length=2048, hop_length=512):
+        self.top_db = top_db
+        self.normalize = normalize
+        self.length = length
+        self.pad_mode = pad_mode
+        self.frame_length = frame_length
+        self.hop_length = hop_length
+
+    def _check_params(self):
+        name = type(self).__name__
+        check_scalar_real(self.top_db, "top_db", owner=name, min_val=0, include_min=False)
+        for param in ("frame_length", "hop_length"):
+            check_positive_int(getattr(self, param), param, owner=name)
+        if self.length is not None:
+            check_positive_int(self.length, "length", owner=name)
+        if self.pad_mode not in PAD_MODES:
+            raise ValueError(f"{name}: pad_mode must be one of {PAD_MODES}; got "
+                             f"{self.pad_mode!r}.")
+
+    def fit(self, X, y=None):
+        """Check the parameters and input; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = check_waveforms(X, name=type(self).__name__)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Trim, normalise and fit every clip to the output length.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples)
+
+        Returns
+        -------
+        ndarray of shape (n_clips, length), float
+        """
+        self._check_params()
+        X = check_waveforms(X, name=type(self).__name__)
+        length = self.length or X.shape[1]
+        out = np.empty((X.shape[0], length), dtype=X.dtype)
+        for i, clip in enumerate(X):
+            out[i] = trim_silence(clip, top_db=self.top_db, normalize=self.normalize,
+                                  length=length, pad_mode=self.pad_mode,
+                                  frame_length=self.frame_length,
+                                  hop_length=self.hop_length)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
