@@ -51,12 +51,16 @@ def check_waveforms(X, *, name, dtype=FLOAT_DTYPES):
     )
 
 
-def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4):
+def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4,
+                         check_values=True):
     """Validate a batch of time-frequency samples.
 
     Accepts ``(n_samples, n_features)`` (each row one flattened sample),
     ``(n_samples, n_frames, n_bands)`` and ``(n_samples, n_frames, n_bands,
     n_channels)``. Float32 and float64 are kept; other dtypes become float64.
+    ``check_values=False`` checks the shape and dtype only, for callers that
+    check finiteness and sign themselves while they pass over the data (and
+    call this function again, with the checks, to raise the error).
     """
     ndim = _ndim_of(X, name)
     if not min_ndim <= ndim <= max_ndim:
@@ -75,7 +79,7 @@ def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4):
         X,
         dtype=list(FLOAT_DTYPES),
         allow_nd=True,
-        ensure_all_finite=True,
+        ensure_all_finite=check_values,
         ensure_min_features=1,
         estimator=name,
         input_name="X",
@@ -85,7 +89,7 @@ def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4):
             f"{name} got an empty time-frequency array of shape {X.shape}; "
             "every sample needs at least one frame and one band."
         )
-    if non_negative:
+    if non_negative and check_values:
         check_non_negative(X, name)
     return X
 

@@ -70,12 +70,14 @@ def _row_means(X2):
     return np.einsum("ij->i", X2) / X2.dtype.type(X2.shape[1])
 
 
-def _map_chunks(kernel, S, n_jobs, chunk_elements=None):
+def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False):
     """Apply ``kernel(S_chunk, out_chunk)`` to chunks of whole samples.
 
     Chunks of about ``_CHUNK_ELEMENTS`` bins go to ``n_jobs`` threads (numpy
     releases the GIL), each writing its part of one output array. Returns the
-    output and whether every kernel call returned True (its output is finite).
+    output and whether every kernel call returned True (its output is finite)
+    and, with ``check_input``, every chunk is non-negative and not NaN (checked
+    while the chunk is in the cache, instead of in passes of their own).
     """
     S = np.ascontiguousarray(S)
     out = np.empty_like(S)
@@ -83,7 +85,10 @@ def _map_chunks(kernel, S, n_jobs, chunk_elements=None):
     starts = range(0, S.shape[0], per)
 
     def work(start):
-        return bool(kernel(S[start:start + per], out[start:start + per]))
+        chunk = S[start:start + per]
+        if check_input and not chunk.min() >= 0:  # False for NaN too
+            return False
+        return bool(kernel(chunk, out[start:start + per]))
 
     n_workers = min(effective_n_jobs(n_jobs), len(starts))
     if n_workers > 1:
@@ -122,10 +127,10 @@ def _persa_kernel(method, amin):
     return kernel
 
 
-def _run(kernel, S, n_jobs, chunk_elements=None):
+def _run(kernel, S, n_jobs, chunk_elements=None, check_input=False):
     """``_map_chunks`` with overflow left to the caller's finiteness check."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return _map_chunks(kernel, S, n_jobs, chunk_elements)
+        return _map_chunks(kernel, S, n_jobs, chunk_elements, check_input)
 
 
 def log_compression(S, *, amin=1e-10, n_jobs=-1):
@@ -262,18 +267,22 @@ def _fingerprints(S):
     ref = bins.mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.round(10 * np.log10(bins / ref[:, np.newaxis]))  # 1 dB steps
-    level = np.where(np.isfinite(level), level, -1e9).astype(np.int64)
-    return np.array([zlib.crc32(row) if r > 0 else 0 for row, r in zip(level, ref)],
-                    dtype=np.uint64)
+    level = np.ascontiguousarray(np.where(np.isfinite(level), level, -1e9),
+                                 dtype=np.int64)
+    rows, size = memoryview(level).cast("B"), level.shape[1] * 8
+    return np.array([zlib.crc32(rows[i * size:(i + 1) * size]) if positive else 0
+                     for i, positive in enumerate((ref > 0).tolist())], dtype=np.uint64)
 
 
-# SplitMix64 (Steele, Lea and Flood, 2014): a counter-based generator, so that
-# the noise of a whole chunk of samples is drawn with a few array operations.
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+# Noise bits: a counter-based generator (a 32-bit integer hash of a per-sample
+# counter), so that the noise of a whole chunk of samples is drawn with a few
+# array operations instead of one generator per sample.
+_GOLDEN64 = np.uint64(0x9E3779B97F4A7C15)
+_GOLDEN32 = np.uint32(0x9E3779B9)
 
 
 def _mix64(z):
-    """SplitMix64's output function, in place on a uint64 array."""
+    """SplitMix64's output function (Steele et al., 2014), in place on uint64."""
     z ^= z >> np.uint64(30)
     z *= np.uint64(0xBF58476D1CE4E5B9)
     z ^= z >> np.uint64(27)
@@ -282,34 +291,43 @@ def _mix64(z):
     return z
 
 
+def _hash32(w, tmp):
+    """Wellons' "lowbias32" integer hash, in place on a uint32 array."""
+    for shift, mult in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+        np.right_shift(w, np.uint32(shift), out=tmp)
+        w ^= tmp
+        w *= np.uint32(mult)
+    np.right_shift(w, np.uint32(16), out=tmp)
+    w ^= tmp
+    return w
+
+
 def _sample_keys(S, base):
     """A 64-bit key per sample from the base seed and the sample's fingerprint."""
     with np.errstate(over="ignore"):
-        keys = _mix64(np.full(S.shape[0], base % 2**64, dtype=np.uint64) * _GOLDEN)
+        keys = _mix64(np.full(S.shape[0], base % 2**64, dtype=np.uint64) * _GOLDEN64)
         keys ^= _fingerprints(S)
         return _mix64(keys)
 
 
-def _exponential_noise(keys, n_bins, out):
-    """Fill ``out`` (rows, n_bins) with unit exponential variates, row ``i`` from key ``i``.
+def _uniform_log10(keys, n_bins, out):
+    """``log10(k + 0.5)`` of 16-bit random integers ``k``, row ``i`` from key ``i``.
 
-    Row ``i`` holds ``-ln U`` of the uniforms of the SplitMix64 stream that
-    starts at ``keys[i]``: 23 random bits per float32 bin, 52 per float64 bin.
+    Word ``j`` of row ``i`` is ``hash32((k1 + j * golden) ^ k2)`` with ``(k1,
+    k2)`` the two halves of ``keys[i]``; each word gives two 16-bit integers.
+    ``(k + 0.5) / 2**16`` is then a uniform variate in ``(0, 1)`` and
+    ``-ln`` of it a unit exponential (largest value ``ln(2**17)``, about 11.8).
     """
-    single = out.dtype == np.float32
-    n_words = (n_bins + 1) // 2 if single else n_bins
+    n_words = (n_bins + 1) // 2
+    low = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    high = (keys >> np.uint64(32)).astype(np.uint32)
     with np.errstate(over="ignore"):
-        words = keys[:, np.newaxis] + np.arange(1, n_words + 1, dtype=np.uint64) * _GOLDEN
-        _mix64(words)
-    if single:  # 23 bits, so that k + 0.5 is exact in float32
-        bits, shift = words.view(np.uint32)[:, :n_bins], 9
-    else:  # 52 bits, exact in float64
-        bits, shift = words, 12
-    np.right_shift(bits, bits.dtype.type(shift), out=bits)
-    np.copyto(out, bits, casting="unsafe")
-    out += out.dtype.type(0.5)  # uniforms in (0, 1): never log(0)
-    out *= out.dtype.type(2.0 ** -(32 - shift if single else 64 - shift))
-    np.log10(out, out=out)  # -ln U == -ln(10) * log10 U; log10 is numpy's fastest log
+        words = np.arange(n_words, dtype=np.uint32) * _GOLDEN32 + low[:, np.newaxis]
+    words ^= high[:, np.newaxis]
+    _hash32(words, np.empty_like(words))
+    np.copyto(out, words.view(np.uint16)[:, :n_bins], casting="unsafe")
+    out += out.dtype.type(0.5)
+    np.log10(out, out=out)  # log10 is numpy's fastest logarithm
     return out
 
 
@@ -317,9 +335,13 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
     """PERSA+ on a chunk: noise power into the output buffer, then eq. 1-3."""
     level = 10 ** (q / 10)
     if isinstance(noise, str):
-        # -ln(10) turns the log10 of the uniforms into exponential variates.
-        weight = (-np.log(10) * _sample_psd(sample_shape, noise, band_frequencies)
+        # -ln U = ln(10) * (16 log10(2) - log10(k + 0.5)) for U = (k + 0.5) / 2**16
+        weight = (np.log(10) * _sample_psd(sample_shape, noise, band_frequencies)
                   ).astype(dtype)
+        top = dtype.type(16 * np.log10(2))
+        # Smallest exponential variate, -ln(65535.5 / 65536), times the
+        # smallest band power; halved for float rounding.
+        noise_floor = 0.5 * -np.log1p(-0.5 / 2**16) * float(weight.min()) / np.log(10)
     elif not callable(noise):
         fixed = np.ascontiguousarray(np.broadcast_to(noise, sample_shape),
                                      dtype=dtype).ravel()
@@ -328,7 +350,8 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
     def kernel(S, out):
         S2, P = _flat(S), _flat(out)
         if isinstance(noise, str):
-            _exponential_noise(_sample_keys(S, base), P.shape[1], P)
+            _uniform_log10(_sample_keys(S, base), P.shape[1], P)
+            np.subtract(top, P, out=P)
             P *= weight
             p_n = _row_means(P)
         elif callable(noise):
@@ -342,7 +365,10 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
         scale = p_s / (np.maximum(p_n, np.finfo(dtype).tiny) * dtype.type(level))
         P *= scale.astype(dtype, copy=False)[:, np.newaxis]
         P += S2
-        np.maximum(P, dtype.type(amin), out=P)
+        # The floor matters only where the noise can fall below amin: skip its
+        # pass when every sample's smallest possible noise power lies above it.
+        if not (isinstance(noise, str) and scale.min() * noise_floor > amin):
+            np.maximum(P, dtype.type(amin), out=P)
         np.log10(P, out=P)
         ref = _row_means(P)
         P -= ref[:, np.newaxis]
@@ -409,10 +435,11 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
         and a gain-invariant checksum of the sample (see
         :func:`sample_generators`): with an int, a sample's output is the same
         in any batch, order or subset and at any gain, while different samples
-        get independent noise. The coloured noises are drawn by SplitMix64, a
-        counter-based generator, started at a key mixed from the two (23
-        random bits per float32 bin, 52 per float64 bin), so that a whole chunk of samples is
-        drawn with a few array operations.
+        get independent noise. The coloured noises come from a counter-based
+        generator (an integer hash of a per-sample key mixed from the two and
+        the bin's index; 16 random bits per bin, so the unit exponential
+        variates reach at most ``ln(2**17)``, about 11.8), so that a whole chunk
+        of samples is drawn with a few array operations.
     amin : float, default=1e-10
         Floor inside the logarithm.
     n_jobs : int or None, default=-1
@@ -430,15 +457,16 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     return _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs)[0]
 
 
-def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs):
+def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
+                check_input=False):
     if np.isinf(q):
-        return _run(_persa_kernel("subtract", amin), S, n_jobs)
+        return _run(_persa_kernel("subtract", amin), S, n_jobs, check_input=check_input)
     sample_shape = S.shape[1:]
     if not isinstance(noise, str) and not callable(noise):
         noise = _check_noise_array(noise, sample_shape)
     kernel = _persa_plus_kernel(q, noise, band_frequencies, _base_seed(random_state),
                                 amin, sample_shape, S.dtype)
-    return _run(kernel, S, n_jobs)
+    return _run(kernel, S, n_jobs, check_input=check_input)
 
 
 def _log_threshold_kernel(c):
@@ -558,14 +586,14 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
 
 
 def _pcen(S, sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
-          input_scale, n_jobs):
+          input_scale, n_jobs, check_input=False):
     two_d = S.ndim == 2
     S3 = S[:, np.newaxis, :] if two_d else S
     kernel = _pcen_kernel(sr, hop_length, gain, bias, power, time_constant, eps, b,
                           max_size, input_scale, S.dtype)
     # Larger chunks: the smoothing loops over frames, each step on a whole chunk.
-    out, finite = _run(kernel, S3, n_jobs, chunk_elements=2**20)
-    return (out[:, 0, :] if two_d else out), finite
+    out, ok = _run(kernel, S3, n_jobs, chunk_elements=2**20, check_input=check_input)
+    return (out[:, 0, :] if two_d else out), ok
 
 
 class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
@@ -607,9 +635,13 @@ class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
         ndarray of the same shape and float dtype
         """
         self._check_params()
-        X = check_time_frequency(X, name=type(self).__name__)
-        out, finite = self._transform(X)  # finiteness checked chunk by chunk
-        if not finite:
+        name = type(self).__name__
+        # Values (finite, non-negative) are checked chunk by chunk as they are
+        # transformed; on a failure the full check says what is wrong.
+        X = check_time_frequency(X, name=name, check_values=False)
+        out, ok = self._transform(X)
+        if not ok:
+            check_time_frequency(X, name=name)
             raise ValueError(
                 f"{type(self).__name__} overflowed {X.dtype} on input values up to "
                 f"{X.max():.3g}; pass float64 input or rescale it."
@@ -659,7 +691,7 @@ class LogCompression(_FrontEnd):
         self.n_jobs = n_jobs
 
     def _transform(self, S):
-        return _run(_log_kernel(self.amin), S, self.n_jobs)
+        return _run(_log_kernel(self.amin), S, self.n_jobs, check_input=True)
 
 
 class PerSampleNorm(_FrontEnd):
@@ -708,7 +740,8 @@ class PerSampleNorm(_FrontEnd):
             )
 
     def _transform(self, S):
-        return _run(_persa_kernel(self.method, self.amin), S, self.n_jobs)
+        return _run(_persa_kernel(self.method, self.amin), S, self.n_jobs,
+                    check_input=True)
 
 
 class PersaPlus(_FrontEnd):
@@ -785,7 +818,7 @@ class PersaPlus(_FrontEnd):
 
     def _transform(self, S):
         return _persa_plus(S, self.q, self.noise, self.band_frequencies,
-                           self.random_state, self.amin, self.n_jobs)
+                           self.random_state, self.amin, self.n_jobs, check_input=True)
 
 
 class LogThreshold(_FrontEnd):
@@ -823,7 +856,7 @@ class LogThreshold(_FrontEnd):
         check_scalar_real(self.c, "c", owner="LogThreshold", min_val=0, include_min=False)
 
     def _transform(self, S):
-        return _run(_log_threshold_kernel(self.c), S, self.n_jobs)
+        return _run(_log_threshold_kernel(self.c), S, self.n_jobs, check_input=True)
 
 
 class PCEN(_FrontEnd):
@@ -893,4 +926,4 @@ class PCEN(_FrontEnd):
     def _transform(self, S):
         return _pcen(S, self.sr, self.hop_length, self.gain, self.bias, self.power,
                      self.time_constant, self.eps, self.b, self.max_size,
-                     self.input_scale, self.n_jobs)
+                     self.input_scale, self.n_jobs, check_input=True)
