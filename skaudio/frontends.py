@@ -86,9 +86,10 @@ def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False):
 
     def work(start):
         chunk = S[start:start + per]
-        if check_input and not chunk.min() >= 0:  # False for NaN too
+        lowest = chunk.min()
+        if check_input and not lowest >= 0:  # False for NaN too
             return False
-        return bool(kernel(chunk, out[start:start + per]))
+        return bool(kernel(chunk, out[start:start + per], lowest))
 
     n_workers = min(effective_n_jobs(n_jobs), len(starts))
     if n_workers > 1:
@@ -104,19 +105,30 @@ def _flat(A):
     return A.reshape(A.shape[0], -1)
 
 
+def _floored_log10(S2, L, amin, lowest):
+    """``L = log10(max(S2, amin))`` for 2-D arrays; the floor only where needed.
+
+    The floor is a pass of its own, skipped when the chunk's ``lowest`` value
+    is above it; numpy's ``maximum`` is several times faster with a row of
+    ``amin`` than with a scalar.
+    """
+    if lowest >= amin:
+        return np.log10(S2, out=L)
+    np.maximum(S2, np.full(S2.shape[1], amin, dtype=S2.dtype), out=L)
+    return np.log10(L, out=L)
+
+
 def _log_kernel(amin):
-    def kernel(S, out):
-        np.maximum(S, S.dtype.type(amin), out=out)
-        np.log10(out, out=out)
+    def kernel(S, out, lowest):
+        _floored_log10(_flat(S), _flat(out), amin, lowest)
         return np.isfinite(out).all()
     return kernel
 
 
 def _persa_kernel(method, amin):
-    def kernel(S, out):
+    def kernel(S, out, lowest):
         S2, L = _flat(S), _flat(out)
-        np.maximum(S2, S2.dtype.type(amin), out=L)
-        np.log10(L, out=L)
+        _floored_log10(S2, L, amin, lowest)
         if method == "subtract":
             ref = _row_means(L)
         else:  # log10 of the mean power, floored like the bins
@@ -347,7 +359,7 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
                                      dtype=dtype).ravel()
         fixed_mean = _row_means(fixed[np.newaxis])[0]
 
-    def kernel(S, out):
+    def kernel(S, out, lowest):
         S2, P = _flat(S), _flat(out)
         if isinstance(noise, str):
             _uniform_log10(_sample_keys(S, base), P.shape[1], P)
@@ -367,9 +379,9 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
         P += S2
         # The floor matters only where the noise can fall below amin: skip its
         # pass when every sample's smallest possible noise power lies above it.
-        if not (isinstance(noise, str) and scale.min() * noise_floor > amin):
-            np.maximum(P, dtype.type(amin), out=P)
-        np.log10(P, out=P)
+        if isinstance(noise, str) and scale.min() * noise_floor > amin:
+            lowest = amin
+        _floored_log10(P, P, amin, lowest)
         ref = _row_means(P)
         P -= ref[:, np.newaxis]
         return np.isfinite(ref).all()
@@ -470,7 +482,7 @@ def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
 
 
 def _log_threshold_kernel(c):
-    def kernel(S, out):
+    def kernel(S, out, lowest):
         S2, L = _flat(S), _flat(out)
         peak = S2.max(axis=1)
         # A silent sample (peak 0) is all zeros: dividing it by 1 keeps it so.
@@ -514,7 +526,7 @@ def _pcen_kernel(sr, hop_length, gain, bias, power, time_constant, eps, b, max_s
     f = dtype.type
     b, decay = f(b), -(f(b) - f(1))
 
-    def kernel(S, out):
+    def kernel(S, out, lowest):
         X = S * f(input_scale)
         ref = X if max_size == 1 else scipy.ndimage.maximum_filter1d(X, max_size, axis=2)
         # Temporal integration, M[t] = b ref[t] + (1 - b) M[t-1], vectorised over
