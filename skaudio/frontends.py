@@ -478,7 +478,8 @@ def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
         noise = _check_noise_array(noise, sample_shape)
     kernel = _persa_plus_kernel(q, noise, band_frequencies, _base_seed(random_state),
                                 amin, sample_shape, S.dtype)
-    return _run(kernel, S, n_jobs, check_input=check_input)
+    # Larger chunks spread the per-chunk cost of the noise keys over more samples.
+    return _run(kernel, S, n_jobs, chunk_elements=2**19, check_input=check_input)
 
 
 def _log_threshold_kernel(c):
