@@ -1,0 +1,119 @@
+"""Front-ends: PERSA, PERSA+, LOG-T and PCEN against the irreducible work.
+
+    python benchmarks/frontends.py [--quick]
+
+2,000 seeded power spectrograms of 128 x 128 (float32, 60 dB of spread). Each
+front-end's ``transform`` (validation included, default ``n_jobs=-1``) is
+timed against one numpy ``log10`` pass over the same array -- the least any
+log front-end must do -- in the same run, alternating A, B, C, ...; the
+figures are ratios of medians (the machine is shared, so absolute times are
+noisy). Goals: PERSA and LOG-T at most 1.2x that pass, PERSA+ (which also draws
+its noise) at most 2x. PCEN is timed against ``librosa.pcen`` applied to the
+whole batch at once (``axis=1``, the same ``sr``, ``hop_length`` and input
+scale): at least 2x faster, with results equal to ``1e-5`` of the largest value
+(librosa computes in float64; skaudio in float32 for float32 input). PERSA and
+LOG-T are also checked against their formulas in plain numpy.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
+import librosa  # noqa: E402
+import numpy as np  # noqa: E402
+from _common import alternate, median, write  # noqa: E402
+
+from skaudio import PCEN, LogThreshold, PersaPlus, PerSampleNorm  # noqa: E402
+
+SR, HOP, SCALE = 16000, 512, 2.0**31
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="a check that it runs (100 spectrograms), not a measurement")
+    args = parser.parse_args(argv)
+    n, repeats = (100, 2) if args.quick else (2000, 7)
+    S = (10 ** np.random.default_rng(0).uniform(-6, 0, size=(n, 128, 128))
+         ).astype(np.float32)
+
+    persa, plus, logt = PerSampleNorm(), PersaPlus(q=9, random_state=0), LogThreshold(c=30)
+    pcen = PCEN(sr=SR, hop_length=HOP, input_scale=SCALE)
+
+    def librosa_pcen():
+        return librosa.pcen(S * np.float32(SCALE), sr=SR, hop_length=HOP, axis=1)
+
+    # Equality with the references, before timing.
+    L = np.log10(S)
+    checks = {
+        "PERSA vs numpy": np.abs(persa.transform(S) - (L - L.mean(axis=(1, 2),
+                                                              keepdims=True))).max(),
+        "LOG-T vs numpy": np.abs(logt.transform(S) - np.log10(
+            S / S.max(axis=(1, 2), keepdims=True) + 10 ** (-30 / 10))).max(),
+    }
+    ref = librosa_pcen()
+    pcen_rel = float(np.abs(pcen.transform(S) - ref).max() / np.abs(ref).max())
+    plus_out = plus.transform(S)
+    assert np.allclose(plus_out.mean(axis=(1, 2)), 0, atol=1e-4)
+    assert np.array_equal(plus_out, plus.transform(S))  # deterministic
+
+    times = alternate({
+        "numpy log10 pass": lambda: np.log10(S),
+        "PERSA": lambda: persa.transform(S),
+        "PERSA+": lambda: plus.transform(S),
+        "LOG-T": lambda: logt.transform(S),
+    }, repeats)
+    pcen_times = alternate({"PCEN": lambda: pcen.transform(S),
+                            "librosa.pcen, whole batch": librosa_pcen},
+                           max(2, repeats // 2))
+    base = median(times["numpy log10 pass"])
+    ratios = {k: median(v) / base for k, v in times.items()}
+    pcen_speedup = median(pcen_times["librosa.pcen, whole batch"]) / median(
+        pcen_times["PCEN"])
+    us = {k: median(v) / n * 1e6 for k, v in {**times, **pcen_times}.items()}
+
+    print(f"{n} power spectrograms of 128 x 128 (float32), {repeats} alternating "
+          "repeats; ratios are measured in this run")
+    print("| path | us per sample | ratio to one numpy log10 pass | goal |")
+    print("|---|---|---|---|")
+    bounds = {"PERSA": 1.2, "PERSA+": 2.0, "LOG-T": 1.2}
+    for k in times:
+        goal = f"<= {bounds[k]}x" if k in bounds else ""
+        print(f"| {k} | {us[k]:.1f} | {ratios[k]:.2f} | {goal} |")
+    for k in pcen_times:
+        print(f"| {k} | {us[k]:.1f} | {median(pcen_times[k]) / base:.2f} | |")
+    print(f"\nPCEN: {pcen_speedup:.1f}x faster than librosa.pcen on the whole batch "
+          f"(goal >= 2x); largest difference {pcen_rel:.1e} of the largest value")
+    for k, v in checks.items():
+        print(f"{k}: largest difference {v:.1e}")
+
+    goals = [
+        {"figure": f"front-ends: {k} time / one numpy log10 pass", "value": ratios[k],
+         "unit": "x", "goal": f"<= {b}x", "met": ratios[k] <= b}
+        for k, b in bounds.items()
+    ] + [
+        {"figure": "front-ends: librosa.pcen (whole batch) time / PCEN time",
+         "value": pcen_speedup, "unit": "x", "goal": ">= 2x", "met": pcen_speedup >= 2},
+        {"figure": "front-ends: PCEN largest difference to librosa (relative)",
+         "value": pcen_rel, "unit": "", "goal": "<= 1e-5", "met": pcen_rel <= 1e-5},
+    ] + [
+        {"figure": f"front-ends: {k} microseconds per 128 x 128 sample", "value": us[k],
+         "unit": "us", "goal": "", "met": None}
+        for k in ("PERSA", "PERSA+", "LOG-T", "PCEN")
+    ]
+    path = write("frontends_quick" if args.quick else "frontends", {
+        "setup": {"n_samples": n, "shape": [128, 128], "dtype": "float32",
+                  "repeats": repeats, "quick": args.quick},
+        "seconds": {**times, **pcen_times}, "ratios_to_log10_pass": ratios,
+        "pcen_speedup": pcen_speedup, "pcen_max_relative_difference": pcen_rel,
+        "max_abs_difference": {k: float(v) for k, v in checks.items()},
+        "microseconds_per_sample": us, "goals": goals,
+    })
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Pipeline(memory=...) with skaudio's transformers: stable hashes, identical results, cache hits."""
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from skaudio import (
+    PCEN,
+    AudioLoader,
+    Deltas,
+    LogCompression,
+    LogThreshold,
+    MelSpectrogram,
+    PersaPlus,
+    PerSampleNorm,
+    TemporalStatistics,
+)
+from skaudio.datasets import make_audio_classification
+
+MEL = {"sr": 8000, "n_fft": 256, "hop_length": 128, "n_mels": 16}
+
+TRANSFORMERS = [
+    AudioLoader(sr=8000, duration=0.5),
+    MelSpectrogram(**MEL),
+    Deltas(width=3),
+    LogCompression(),
+    PerSampleNorm(),
+    PersaPlus(q=9, random_state=0),
+    PersaPlus(q=9, noise="white", band_frequencies=np.linspace(100, 3900, 16),
+              random_state=3),
+    LogThreshold(c=30),
+    PCEN(sr=8000, hop_length=128),
+    TemporalStatistics(),
+]
+# One parameter per transformer that changes its output, to check that the hash sees it.
+CHANGES = {
+    "AudioLoader": {"duration": 0.25}, "MelSpectrogram": {"n_mels": 8},
+    "Deltas": {"width": 5}, "LogCompression": {"amin": 1e-5},
+    "PerSampleNorm": {"method": "divide"}, "PersaPlus": {"random_state": 1},
+    "LogThreshold": {"c": 20.0}, "PCEN": {"time_constant": 0.2},
+    "TemporalStatistics": {"statistics": ("max",)},
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_audio_classification(n_samples=24, n_classes=2, duration=0.25, sr=8000,
+                                      random_state=0)
+
+
+@pytest.mark.parametrize("est", TRANSFORMERS, ids=lambda e: type(e).__name__)
+def test_hash_is_stable_and_sees_every_parameter_change(est):
+    """joblib.Memory keys the cache by this hash: clones hit, changed parameters miss."""
+    assert joblib.hash(clone(est)) == joblib.hash(est)
+    assert joblib.hash(clone(clone(est))) == joblib.hash(est)
+    changed = clone(est).set_params(**CHANGES[type(est).__name__])
+    assert joblib.hash(changed) != joblib.hash(est)
+
+
+@pytest.mark.parametrize("frontend", [PersaPlus(q=6, random_state=0), PCEN(sr=8000,
+                         hop_length=128), LogThreshold(), PerSampleNorm()],
+                         ids=lambda e: type(e).__name__)
+def test_cached_pipeline_gives_identical_results(frontend, data, tmp_path):
+    def pipe(memory):
+        return Pipeline([("mel", MelSpectrogram(**MEL)), ("frontend", clone(frontend)),
+                         ("pool", TemporalStatistics()),
+                         ("clf", LogisticRegression(max_iter=500))], memory=memory)
+
+    plain = pipe(None).fit(data.data, data.target)
+    first = pipe(str(tmp_path)).fit(data.data, data.target)
+    again = pipe(str(tmp_path)).fit(data.data, data.target)  # loaded from the cache
+    for cached in (first, again):
+        np.testing.assert_array_equal(cached.predict_proba(data.data),
+                                      plain.predict_proba(data.data))
+        np.testing.assert_array_equal(cached[:-1].transform(data.data),
+                                      plain[:-1].transform(data.data))
+
+
+def _count_calls(monkeypatch, cls):
+    calls = []
+    original = cls.transform
+
+    def counting(self, X):
+        calls.append(len(X))
+        return original(self, X)
+
+    monkeypatch.setattr(cls, "transform", counting)
+    return calls
+
+
+def test_second_fit_hits_the_cache(data, tmp_path, monkeypatch):
+    calls = _count_calls(monkeypatch, MelSpectrogram)
+    steps = [("mel", MelSpectrogram(**MEL)), ("plus", PersaPlus(random_state=0)),
+             ("pool", TemporalStatistics()), ("clf", LogisticRegression(max_iter=500))]
+    Pipeline([(n, clone(s)) for n, s in steps], memory=str(tmp_path)).fit(
+        data.data, data.target)
+    assert len(calls) == 1
+    Pipeline([(n, clone(s)) for n, s in steps], memory=str(tmp_path)).fit(
+        data.data, data.target)
+    assert len(calls) == 1  # the fitted mel step and its output came from the cache
+    Pipeline([(n, clone(s)) for n, s in steps], memory=str(tmp_path)).fit(
+        data.data[:-2], data.target[:-2])
+    assert len(calls) == 2  # other data: computed anew
+
+
+def test_grid_search_over_q_computes_the_mel_spectrogram_once_per_fold(data, tmp_path,
+                                                                       monkeypatch):
+    calls = _count_calls(monkeypatch, MelSpectrogram)
+    qs, cv = [3.0, 9.0, 15.0], StratifiedKFold(n_splits=2)
+
+    def search(memory):
+        pipe = Pipeline([("mel", MelSpectrogram(**MEL)), ("plus", PersaPlus(random_state=0)),
+                         ("pool", TemporalStatistics()),
+                         ("clf", LogisticRegression(max_iter=500))], memory=memory)
+        return GridSearchCV(pipe, {"plus__q": qs}, cv=cv).fit(data.data, data.target)
+
+    uncached = search(None)
+    n_uncached, calls[:] = len(calls), []
+    cached = search(str(tmp_path))
+    # Training folds: once per fold instead of once per (fold, q); test folds and
+    # the refit as before.
+    assert len(calls) == n_uncached - (len(qs) - 1) * cv.get_n_splits()
+    np.testing.assert_array_equal(cached.cv_results_["mean_test_score"],
+                                  uncached.cv_results_["mean_test_score"])
+    assert cached.best_params_ == uncached.best_params_
+
+
+@pytest.mark.parametrize("est", [PersaPlus(random_state=0), PersaPlus(noise="brown",
+                                                                      random_state=5)],
+                         ids=repr)
+def test_persa_plus_output_is_a_function_of_its_parameters_and_input(est, rng):
+    """What caching assumes: no hidden state, so equal inputs give equal outputs."""
+    S = 10 ** rng.uniform(-6, 0, size=(6, 20, 16))
+    first = clone(est).fit_transform(S)
+    np.testing.assert_array_equal(clone(est).fit(S[:2]).transform(S), first)
+    np.testing.assert_array_equal(est.fit_transform(S[::-1])[::-1], first)
