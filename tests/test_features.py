@@ -1,5 +1,7 @@
 """MelSpectrogram against librosa, and the Deltas channels."""
 
+import warnings
+
 import librosa
 import numpy as np
 import pytest
@@ -127,3 +129,54 @@ def test_deltas_of_a_linear_ramp_are_its_slope_and_zero():
 def test_deltas_bad_input(params, X, message):
     with pytest.raises(ValueError, match=message):
         Deltas(**params).fit_transform(X)
+
+
+@pytest.mark.parametrize("params", SETTINGS + [
+    {"n_fft": 64, "hop_length": 16, "n_mels": 40},  # empty filters: bands without bins
+    {"n_fft": 512, "hop_length": 128, "power": 1.5, "fmin": 300.0, "fmax": 3000.0},
+])
+def test_batched_call_equals_librosa_batched_call(rng, params):
+    """The whole 2-D batch at once, as librosa's batched call computes it."""
+    y = rng.standard_normal((9, 6000)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # librosa: empty mel filters
+        out = MelSpectrogram(sr=16000, **params).fit_transform(y)
+        expected = np.moveaxis(librosa.feature.melspectrogram(y=y, sr=16000, **params),
+                               -1, -2)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=2e-5, atol=1e-5 * expected.max())
+
+
+def test_block_sparse_filter_bank_holds_every_nonzero_weight():
+    import skaudio.features as features
+
+    for kwargs in ({"sr": 16000, "n_fft": 2048}, {"sr": 8000, "n_fft": 64, "n_mels": 40},
+                   {"sr": 22050, "n_fft": 512, "htk": True, "norm": None}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            basis = librosa.filters.mel(**kwargs)
+        for interleave in (1, 2):
+            dense = np.zeros((basis.shape[1] * interleave, basis.shape[0]), basis.dtype)
+            for b0, b1, lo, hi, weights in features._mel_blocks(basis, interleave):
+                assert weights.flags.c_contiguous
+                dense[lo:hi, b0:b1] = weights
+            np.testing.assert_array_equal(dense[::interleave].T, basis)
+            if interleave == 2:  # real and imaginary squares get the same weight
+                np.testing.assert_array_equal(dense[1::2], dense[::2])
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1, 2, -1])
+def test_threads_do_not_change_the_result(rng, monkeypatch, n_jobs):
+    import skaudio.features as features
+
+    y = rng.standard_normal((11, 4000)).astype(np.float32)
+    serial = MelSpectrogram(n_fft=512, n_jobs=1).fit_transform(y)
+    monkeypatch.setattr(features, "_CHUNK_ELEMENTS", 512 * 20)  # several chunks
+    np.testing.assert_array_equal(MelSpectrogram(n_fft=512, n_jobs=n_jobs).fit_transform(y),
+                                  serial)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2", True])
+def test_bad_n_jobs_raises(n_jobs):
+    with pytest.raises(ValueError, match="n_jobs must be None"):
+        MelSpectrogram(n_jobs=n_jobs).fit(np.zeros((1, 4000)))

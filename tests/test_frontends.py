@@ -260,3 +260,101 @@ def test_input_is_never_modified(frontend, power):
     S.setflags(write=False)
     frontend.fit_transform(S)
     np.testing.assert_array_equal(S, power)
+
+
+ALL_FRONTEND_CLASSES = [LogCompression, PerSampleNorm, PersaPlus, LogThreshold, PCEN]
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
+def test_pcen_equals_librosa_on_the_whole_batch(rng, dtype, rtol):
+    S = (10 ** rng.uniform(-6, 0, size=(5, 40, 12))).astype(dtype)
+    out = PCEN(sr=8000, hop_length=128).fit_transform(S)
+    expected = librosa.pcen(S.astype(np.float64) * 2.0**31, sr=8000, hop_length=128, axis=1)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("params", [
+    {"max_size": 3}, {"bias": 0.0}, {"power": 0.0}, {"b": 0.5, "gain": 0.5},
+])
+def test_pcen_variants_equal_librosa(power, params):
+    out = PCEN(input_scale=1.0, **params).fit_transform(power)
+    for k in range(power.shape[0]):
+        with np.errstate(divide="ignore"):
+            expected = librosa.pcen(power[k].T, sr=16000, hop_length=512, **params).T
+        np.testing.assert_allclose(out[k], expected, rtol=1e-10)
+
+
+def test_pcen_treats_channels_independently(rng):
+    S = 10 ** rng.uniform(-4, 0, size=(2, 15, 6, 3))
+    out = PCEN().fit_transform(S)
+    for ch in range(3):
+        np.testing.assert_array_equal(out[..., ch], PCEN().fit_transform(S[..., ch]))
+
+
+@pytest.mark.parametrize("cls", ALL_FRONTEND_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_threads_and_chunks_do_not_change_the_output(cls, dtype, rng, monkeypatch):
+    import skaudio.frontends as frontends
+
+    S = (10 ** rng.uniform(-6, 0, size=(13, 16, 12))).astype(dtype)
+    S[3] = 0.0  # a silent sample among the others
+    params = {"random_state": 0} if cls is PersaPlus else {}
+    reference = cls(n_jobs=1, **params).fit_transform(S)
+    monkeypatch.setattr(frontends, "_CHUNK_ELEMENTS", 16 * 12 * 2)  # two samples a chunk
+    for n_jobs in (1, 2, -1, None):
+        np.testing.assert_array_equal(cls(n_jobs=n_jobs, **params).fit_transform(S),
+                                      reference)
+
+
+@pytest.mark.parametrize("cls", ALL_FRONTEND_CLASSES, ids=lambda c: c.__name__)
+def test_bad_n_jobs_raises(cls, power):
+    with pytest.raises(ValueError, match="n_jobs must be None"):
+        cls(n_jobs=0).fit(power)
+
+
+@pytest.mark.parametrize("color, alpha", [("white", 0), ("pink", 1), ("brown", 2)])
+def test_persa_plus_injected_noise_follows_its_colour(color, alpha):
+    """With the noise 60 dB above a flat input, the output is the noise's log power."""
+    freqs = np.array([100.0, 200.0, 400.0, 800.0])
+    S = np.full((1, 20000, 4), 1e-6)
+    out = PersaPlus(q=-60, noise=color, band_frequencies=freqs,
+                    random_state=0).fit_transform(S)
+    per_band = (10 ** out).mean(axis=(0, 1))
+    np.testing.assert_allclose(per_band / per_band[0], 2.0 ** (-alpha * np.arange(4)),
+                               rtol=0.05)
+
+
+def test_persa_plus_noise_bins_are_independent_unit_exponentials():
+    from scipy import stats
+
+    import skaudio.frontends as frontends
+
+    keys = np.array([1, 2, 2**40 + 1], dtype=np.uint64)
+    L = frontends._uniform_log10(keys, 50001, np.empty((3, 50001), np.float64))
+    E = np.log(10) * (16 * np.log10(2) - L)  # -ln U
+    for row in E:
+        assert stats.kstest(row, "expon").pvalue > 1e-3
+        assert abs(np.corrcoef(row[:-1], row[1:])[0, 1]) < 0.02  # neighbouring bins
+    assert abs(np.corrcoef(E[0], E[1])[0, 1]) < 0.02  # neighbouring keys
+    assert abs(np.corrcoef(E[0], E[2])[0, 1]) < 0.02  # keys equal in their low half
+
+
+def test_fingerprints_follow_their_definition(rng):
+    """64 bins relative to their mean, in whole dB, checksummed (zlib.crc32)."""
+    import zlib
+
+    import skaudio.frontends as frontends
+
+    S = 10 ** rng.uniform(-6, 0, size=(6, 30, 20))
+    S[2] = 0.0
+    expected = []
+    for sample in S:
+        bins = sample.ravel()[:: sample.size // 64]
+        if bins.mean() > 0:
+            level = np.round(10 * np.log10(bins / bins.mean())).astype(np.int64)
+            expected.append(zlib.crc32(level))
+        else:
+            expected.append(0)
+    np.testing.assert_array_equal(frontends._fingerprints(S), expected)
+    np.testing.assert_array_equal(frontends._fingerprints(1e3 * S), expected)

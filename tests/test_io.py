@@ -136,3 +136,36 @@ def test_audio_loader_bad_input(X, exc, message):
 def test_audio_loader_bad_parameters(wav_files, params, message):
     with pytest.raises(ValueError, match=message):
         AudioLoader(**params).fit(wav_files)
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "repeat"])
+@pytest.mark.parametrize("n_in", [0, 1, 3, 7, 10, 25])
+def test_rows_are_filled_like_fit_length(pad_mode, n_in):
+    from skaudio.io import _fit_into, fit_length
+
+    y = np.arange(1, n_in + 1, dtype=np.float32)
+    row = np.full(10, np.nan, dtype=np.float32)
+    _fit_into(row, y, pad_mode)
+    np.testing.assert_array_equal(row, fit_length(y, 10, pad_mode))
+
+
+def test_many_files_in_threads_equal_load_audio_per_file(wav_files, monkeypatch):
+    import skaudio.io as io
+
+    monkeypatch.setattr(io, "_FILES_PER_TASK", 2)  # several tasks per thread
+    files = wav_files * 5
+    X = AudioLoader(sr=11025, duration=0.4, pad_mode="repeat", n_jobs=2).fit_transform(files)
+    for row, path in zip(X, files):
+        y, _ = load_audio(path, sr=11025, duration=0.4)  # decodes 0.4 s at most
+        np.testing.assert_array_equal(row, np.resize(y, row.size))
+
+
+def test_fsdd_waveforms_equal_librosa_load(fsdd_path):
+    """The benchmarks' 'same arrays': decoding and resampling as librosa.load does."""
+    from skaudio.datasets import load_fsdd
+
+    files = list(load_fsdd(fsdd_path, split="test").filenames[:20])
+    X = AudioLoader(sr=16000, duration=1.0, n_jobs=2).fit_transform(files)
+    expected = np.stack([librosa.util.fix_length(librosa.load(f, sr=16000)[0], size=16000)
+                         for f in files])
+    np.testing.assert_array_equal(X, expected)
