@@ -114,9 +114,10 @@ class _TrainingBatches(keras.utils.PyDataset):
     """Training batches with mini-batch class balancing and/or mixup.
 
     Balancing (Xu, 5.1.2): the batches are filled from a stream that takes one
-    example of every class in turn (classes in a random order each round, each
-    class cycling through its own shuffled examples), so every batch holds the
-    classes in equal numbers, the remainder carried over to the next batch.
+    example of every class in turn (in a random class order drawn per epoch,
+    each class cycling through its own shuffled examples), so every batch
+    holds the classes in equal numbers, to within one, the remainder carried
+    over to the next batch.
     Under multi-label targets the pool of a label is every example carrying it.
     An epoch has as many examples as the training set: minority classes are
     repeated, majority classes wait for later epochs.
@@ -152,10 +153,10 @@ class _TrainingBatches(keras.utils.PyDataset):
         if self.pools is None:
             self.order = self.rng.permutation(n)
             return
-        order = []
-        while len(order) < n:
-            order.extend(self._next_of(k) for k in self.rng.permutation(len(self.pools)))
-        self.order = np.asarray(order[:n])
+        # One class order per epoch, cycled: every window of the stream (a batch)
+        # then holds each class equally often, to within one.
+        classes = self.rng.permutation(len(self.pools))
+        self.order = np.asarray([self._next_of(classes[i % classes.size]) for i in range(n)])
 
     def on_epoch_end(self):
         self._plan_epoch()

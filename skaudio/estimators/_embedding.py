@@ -118,17 +118,17 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     """Xu's DNN back-end over embedding sequences (thesis 5.1.3, Table 5).
 
     Three hidden layers of 600 units (Dense -> batch norm -> ReLU -> dropout
-    0.4) on every segment, then the class layer and the mean over segments
-    (see :func:`skaudio.networks.build_embedding_dnn`).
+    0.4) on every segment, the mean over segments, then the class layer (see
+    :func:`skaudio.networks.build_embedding_dnn`).
 
     Parameters
     ----------
     hidden_units : tuple of int, default=(600, 600, 600)
     dropout : float, default=0.4
     batch_norm : bool, default=True
-    pooling : {"decision", "feature"}, default="decision"
-        Mean of the segments' class outputs, or classify the segments' mean
-        last hidden layer.
+    pooling : {"feature", "decision"}, default="feature"
+        Classify the segments' mean last hidden layer, or average the
+        segments' class outputs (the thesis leaves the side open).
 {training_parameters}
 
     See Also
@@ -149,7 +149,7 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     """
 
     def __init__(self, hidden_units=(600, 600, 600), dropout=0.4, batch_norm=True,
-                 pooling="decision", *, mixup_alpha=0.0, balanced_batches=False,
+                 pooling="feature", *, mixup_alpha=0.0, balanced_batches=False,
                  optimizer="adam", learning_rate=1e-3, epochs=30, batch_size=32,
                  validation_split=0.0, patience=None, class_weight=None,
                  input_normalization=False, random_state=None, verbose=0,
