@@ -40,6 +40,7 @@ _LAZY = {
     "EmbeddingDNNClassifier": "skaudio.estimators",
     "EmbeddingLSTMClassifier": "skaudio.estimators",
     "MultiLevelAttentionClassifier": "skaudio.estimators",
+    "VGGishEmbedder": "skaudio.embedding",
     "make_frontend_pipeline": "skaudio.systems",
 }
 
@@ -71,6 +72,7 @@ __all__ = [
     "PersaPlus",
     "TemporalStatistics",
     "VGGLikeClassifier",
+    "VGGishEmbedder",
     "load_audio",
     "make_frontend_pipeline",
     "melspectrogram",

@@ -130,8 +130,9 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
     verbose : int, default=0
         Keras's training progress output.
     run_eagerly : bool, default=False
-        Run Keras op by op instead of compiling with XLA (faster for tiny
-        networks, where compilation dominates).
+        Train op by op instead of compiling the training step with XLA
+        (faster for tiny networks, where compilation dominates). ``transform``
+        always calls the network batch by batch.
 
     Attributes
     ----------
@@ -139,8 +140,6 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         The embedding network: patches ``(96, 64, 1)`` -> embeddings.
     pca_eigen_vectors_, pca_means_ : ndarray or None
         The loaded PCA parameters.
-    postprocess_ : tuple of str
-        The post-processing steps applied.
     classes_ : ndarray
         Labels the network was trained on (only after training).
     history_ : dict
@@ -280,8 +279,9 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
             what = "fine-tunes the loaded weights" if self.weights is not None else \
                 "trains VGGish from scratch (weights=None)"
             raise ValueError(
-                f"{name} {what}, which needs labels: call fit(X, y). To embed with the "
-                "published network instead, pass weights=path to its weight file."
+                f"{name} requires y to be passed, but the target y is None: it {what}, "
+                "which needs labels: call fit(X, y). To embed with the published "
+                "network instead, pass weights=path to its weight file."
             )
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -296,6 +296,19 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"{name} needs at least two classes to train; y has only one "
                              f"class ({np.unique(y)[0]!r}).")
         return y
+
+    def _steps(self, pca):
+        """The post-processing steps ``postprocess`` asks for, in AudioSet's order."""
+        if self.postprocess == "auto":
+            return STEPS if pca is not None else ()
+        steps = tuple(s for s in STEPS if s in (self.postprocess or ()))
+        if "pca" in steps and pca is None:
+            raise ValueError(
+                f"{type(self).__name__}: postprocess includes 'pca', but no PCA "
+                "parameters were loaded; give pca_params=path (the TF release's "
+                "vggish_pca_params.npz) or leave 'pca' out."
+            )
+        return steps
 
     def _seed(self):
         if self.random_state is None:
@@ -333,22 +346,14 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         loaded = None
         if self.weights is not None:
             loaded, pca = load_vggish_weights(self.weights, pca_params=self.pca_params)
-        if self.postprocess == "auto":
-            steps = STEPS if pca is not None else ()
-        else:
-            steps = tuple(s for s in STEPS if s in (self.postprocess or ()))
-            if "pca" in steps and pca is None:
-                raise ValueError(
-                    f"{type(self).__name__}: postprocess includes 'pca', but no PCA "
-                    "parameters were loaded; give pca_params=path (the TF release's "
-                    "vggish_pca_params.npz) or leave 'pca' out."
-                )
+        self._steps(pca)
         seed = self._seed()
         with _seeded(seed):
             model = build_vggish(
                 VGGISH_PATCH_SHAPE, conv_blocks=tuple(map(tuple, self.conv_blocks)),
                 fc_units=tuple(self.fc_units), embedding_size=self.embedding_size,
                 embedding_activation="relu" if self.final_relu else None,
+                kernel_initializer="glorot_uniform" if loaded is None else "zeros",
             )
             if loaded is not None:
                 for layer, values in loaded.items():
@@ -357,7 +362,6 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 self._train(model, X, y, seed)
         self.model_ = model
         self.pca_eigen_vectors_, self.pca_means_ = pca if pca is not None else (None, None)
-        self.postprocess_ = steps
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -407,15 +411,21 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ transform
     def _embed(self, patches):
+        # The network is called batch by batch (Keras's predict() costs seconds of
+        # overhead per call for VGGish's 72 million weights on the JAX backend). A
+        # short batch is padded to the next power of two (at most batch_size), so
+        # that each operation compiles for a few batch shapes only.
         flat = patches.reshape(-1, *VGGISH_PATCH_SHAPE)
-        if self.run_eagerly:
-            out = [keras.ops.convert_to_numpy(self.model_(flat[i:i + self.batch_size],
-                                                          training=False))
-                   for i in range(0, len(flat), self.batch_size)]
-            out = np.concatenate(out)
-        else:
-            out = self.model_.predict(flat, batch_size=self.batch_size, verbose=0)
-        return np.asarray(out, dtype=np.float32).reshape(*patches.shape[:2], -1)
+        n, size = len(flat), self.batch_size
+        out = []
+        for i in range(0, n, size):
+            batch = flat[i:i + size]
+            padded = min(size, 1 << (len(batch) - 1).bit_length())
+            if len(batch) < padded:
+                batch = np.concatenate([batch, np.zeros((padded - len(batch),
+                                                         *batch.shape[1:]), batch.dtype)])
+            out.append(keras.ops.convert_to_numpy(self.model_(batch, training=False))[:n - i])
+        return np.concatenate(out).astype(np.float32).reshape(*patches.shape[:2], -1)
 
     def transform(self, X):
         """Embed every 0.96 s segment of every clip.
@@ -432,8 +442,10 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         X = check_waveforms(X, name=type(self).__name__)
+        self._check_params()
         pca = None if self.pca_eigen_vectors_ is None else \
             (self.pca_eigen_vectors_, self.pca_means_)
+        steps = self._steps(pca)
         chunks = []
         for start in range(0, X.shape[0], _CLIPS_PER_CHUNK):
             emb = self._embed(self._patches(X[start:start + _CLIPS_PER_CHUNK]))
@@ -443,7 +455,7 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
                     f"overflows the network (peak amplitude {np.abs(X).max():.3g}). "
                     "Scale the audio to [-1, 1]."
                 )
-            chunks.append(vggish_postprocess(emb, pca, steps=self.postprocess_,
+            chunks.append(vggish_postprocess(emb, pca, steps=steps,
                                              quantization=self.quantization))
         emb = np.concatenate(chunks)
         return emb.mean(axis=1) if self.pooling == "mean" else emb

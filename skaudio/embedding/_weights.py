@@ -142,7 +142,18 @@ def _read_torch(path):
 def _read_keras_h5(path):
     from ..networks.vggish import build_vggish
 
-    model = build_vggish()
+    import h5py
+
+    try:  # a quick check before building the 72-million-parameter network
+        with h5py.File(path, "r") as f:
+            if "layers" not in f:
+                raise ValueError("no 'layers' group (not a Keras 3 .weights.h5 file)")
+    except Exception as exc:  # noqa: BLE001  h5py raises OSError, KeyError, ...
+        raise ValueError(
+            f"{_describe(path)} is not a readable Keras .weights.h5 file "
+            f"({type(exc).__name__}: {exc}); it may be truncated or of another format."
+        ) from None
+    model = build_vggish(kernel_initializer="zeros")
     try:
         model.load_weights(os.fspath(path))
     except Exception as exc:  # noqa: BLE001  h5py and Keras raise many types
@@ -319,8 +330,8 @@ def load_vggish_weights(path, *, pca_params=None):
     ...
     ValueError: VGGish weight file '...vggish_tf.npz' does not match the TF release's published VGGish keys: missing ['vggish/conv1/biases', 'vggish/conv2/biases', ...
     """
-    weights, pca = convert_vggish_arrays(read_weight_file(path), path=os.fspath(path))
-    if pca_params is not None:
+    pca = None
+    if pca_params is not None:  # checked first: a bad small file fails before the big one
         arrays = read_weight_file(pca_params)
         if not any(k in arrays for k in (*PCA_KEYS, *(f"pproc.{k}" for k in PCA_KEYS))):
             raise ValueError(
@@ -330,4 +341,5 @@ def load_vggish_weights(path, *, pca_params=None):
         names = PCA_KEYS if PCA_KEYS[0] in arrays or PCA_KEYS[1] in arrays else \
             tuple(f"pproc.{k}" for k in PCA_KEYS)
         pca = _check_pca(arrays, os.fspath(pca_params), names)
-    return weights, pca
+    weights, file_pca = convert_vggish_arrays(read_weight_file(path), path=os.fspath(path))
+    return weights, file_pca if pca is None else pca

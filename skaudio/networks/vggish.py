@@ -72,7 +72,8 @@ def vggish_layer_names(conv_blocks=VGGISH_CONV_BLOCKS, fc_units=VGGISH_FC_UNITS)
 
 def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOCKS,
                  fc_units=VGGISH_FC_UNITS, embedding_size=VGGISH_EMBEDDING_SIZE,
-                 embedding_activation=None, name="vggish"):
+                 embedding_activation=None, kernel_initializer="glorot_uniform",
+                 name="vggish"):
     """Build VGGish: log-mel patches ``(96, 64, 1)`` -> ``embedding_size`` embeddings.
 
     With the defaults it is the published network of the AudioSet release
@@ -94,6 +95,10 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
     embedding_activation : None or str, default=None
         Activation of ``fc2``. ``None`` (linear) is the TF release's, whose
         embedding is pre-activation; torchvggish applies ``"relu"``.
+    kernel_initializer : str, default="glorot_uniform"
+        Initialiser of every kernel (Keras's default). ``"zeros"`` skips the
+        random draw of 72 million weights (seconds) when they will be
+        overwritten by loaded ones.
     name : str, default="vggish"
 
     Returns
@@ -113,11 +118,13 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
     for b, block in enumerate(conv_blocks, start=1):
         for width in block:
             x = keras.layers.Conv2D(int(width), 3, padding="same", activation="relu",
+                                    kernel_initializer=kernel_initializer,
                                     name=next(names))(x)
         x = keras.layers.MaxPooling2D(2, strides=2, padding="same", name=f"pool{b}")(x)
     x = keras.layers.Flatten(name="flatten")(x)  # row-major over (H, W, C): TF's order
     for width in fc_units:
-        x = keras.layers.Dense(int(width), activation="relu", name=next(names))(x)
+        x = keras.layers.Dense(int(width), activation="relu",
+                               kernel_initializer=kernel_initializer, name=next(names))(x)
     outputs = keras.layers.Dense(int(embedding_size), activation=embedding_activation,
-                                 name=next(names))(x)
+                                 kernel_initializer=kernel_initializer, name=next(names))(x)
     return keras.Model(inputs, outputs, name=name)
