@@ -25,6 +25,7 @@ Conventions, the same for every front-end
 """
 
 import numbers
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -322,21 +323,31 @@ def _sample_keys(S, base):
         return _mix64(keys)
 
 
-def _uniform_log10(keys, n_bins, out):
+def _uniform_log10(keys, n_bins, out, scratch=None):
     """``log10(k + 0.5)`` of 16-bit random integers ``k``, row ``i`` from key ``i``.
 
     Word ``j`` of row ``i`` is ``hash32((k1 + j * golden) ^ k2)`` with ``(k1,
     k2)`` the two halves of ``keys[i]``; each word gives two 16-bit integers.
     ``(k + 0.5) / 2**16`` is then a uniform variate in ``(0, 1)`` and
     ``-ln`` of it a unit exponential (largest value ``ln(2**17)``, about 11.8).
+    ``scratch``: a dict in which to keep the counters and work buffers between
+    calls (fresh buffers cost page faults on every chunk).
     """
     n_words = (n_bins + 1) // 2
+    scratch = {} if scratch is None else scratch
+    if scratch.get("shape") != (len(keys), n_words):
+        with np.errstate(over="ignore"):
+            scratch["counter"] = np.arange(n_words, dtype=np.uint32) * _GOLDEN32
+        scratch["words"] = np.empty((len(keys), n_words), dtype=np.uint32)
+        scratch["tmp"] = np.empty((len(keys), n_words), dtype=np.uint32)
+        scratch["shape"] = (len(keys), n_words)
+    words = scratch["words"]
     low = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     high = (keys >> np.uint64(32)).astype(np.uint32)
     with np.errstate(over="ignore"):
-        words = np.arange(n_words, dtype=np.uint32) * _GOLDEN32 + low[:, np.newaxis]
+        np.add(scratch["counter"], low[:, np.newaxis], out=words)
     words ^= high[:, np.newaxis]
-    _hash32(words, np.empty_like(words))
+    _hash32(words, scratch["tmp"])
     np.copyto(out, words.view(np.uint16)[:, :n_bins], casting="unsafe")
     out += out.dtype.type(0.5)
     np.log10(out, out=out)  # log10 is numpy's fastest logarithm
@@ -354,6 +365,7 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
         # Smallest exponential variate, -ln(65535.5 / 65536), times the
         # smallest band power; halved for float rounding.
         noise_floor = 0.5 * -np.log1p(-0.5 / 2**16) * float(weight.min()) / np.log(10)
+        buffers = threading.local()
     elif not callable(noise):
         fixed = np.ascontiguousarray(np.broadcast_to(noise, sample_shape),
                                      dtype=dtype).ravel()
@@ -362,7 +374,8 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
     def kernel(S, out, lowest):
         S2, P = _flat(S), _flat(out)
         if isinstance(noise, str):
-            _uniform_log10(_sample_keys(S, base), P.shape[1], P)
+            scratch = buffers.__dict__  # one set of work buffers per thread
+            _uniform_log10(_sample_keys(S, base), P.shape[1], P, scratch)
             np.subtract(top, P, out=P)
             P *= weight
             p_n = _row_means(P)
