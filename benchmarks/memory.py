@@ -2,7 +2,7 @@
 
     python benchmarks/memory.py [--quick]
 
-Each measurement runs in a fresh Python process: ``AudioLoader(sr=16000,
+Each size is measured in a fresh Python process: ``AudioLoader(sr=16000,
 duration=1.0, n_jobs=-1)`` decodes the first ``n`` FSDD recordings (read from
 ``../shared/data/fsdd`` or ``$SKAUDIO_FSDD``) and ``MelSpectrogram(sr=16000)``
 turns them into ``(n, 32, 128)`` float32 spectrograms. The traced peak
@@ -31,25 +31,30 @@ import skaudio
 from skaudio import AudioLoader, MelSpectrogram
 from skaudio.datasets import load_fsdd
 
-files = list(load_fsdd(sys.argv[1]).filenames)[:int(sys.argv[2])]
+all_files = list(load_fsdd(sys.argv[1]).filenames)
 loader, mel = AudioLoader(sr=16000, duration=1.0, n_jobs=-1), MelSpectrogram(sr=16000)
-loader.fit(files[:1])
-mel.fit_transform(loader.transform(files[:8]))  # imports, plans and pools warmed up
-rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-tracemalloc.start()
-waves = loader.transform(files)
-spectra = mel.transform(waves)
-_, peak = tracemalloc.get_traced_memory()
-tracemalloc.stop()
-rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"n_files": len(files), "waveform_bytes": waves.nbytes,
-                  "spectrogram_bytes": spectra.nbytes, "traced_peak_bytes": peak,
-                  "rss_peak_growth_bytes": rss_after - rss_before}))
+loader.fit(all_files[:1])
+mel.fit_transform(loader.transform(all_files[:8]))  # imports, plans and pools warmed up
+rows = []
+for n in map(int, sys.argv[2:]):  # one size per process, or several with --quick
+    files = all_files[:n]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    tracemalloc.start()
+    waves = loader.transform(files)
+    spectra = mel.transform(waves)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rows.append({"n_files": len(files), "waveform_bytes": waves.nbytes,
+                 "spectrogram_bytes": spectra.nbytes, "traced_peak_bytes": peak,
+                 "rss_peak_growth_bytes": rss_after - rss_before})
+    del waves, spectra
+print(json.dumps(rows))
 """
 
 
-def measure(fsdd, n):
-    result = subprocess.run([sys.executable, "-c", CHILD, str(fsdd), str(n)],
+def measure(fsdd, sizes):
+    result = subprocess.run([sys.executable, "-c", CHILD, str(fsdd), *map(str, sizes)],
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -66,7 +71,11 @@ def main(argv=None):
 
     fsdd_files()  # exits with a message when the dataset is missing
     sizes = (100, 200) if args.quick else (750, 1500, 3000)
-    rows = [measure(FSDD, n) for n in sizes]
+    # A fresh process per size, so that each peak RSS is its own; --quick
+    # measures both sizes in one process (the RSS growth of the second is then
+    # only what exceeds the first's peak).
+    rows = measure(FSDD, sizes) if args.quick else [r for n in sizes
+                                                    for r in measure(FSDD, [n])]
     for r in rows:
         r["outputs_bytes"] = r["waveform_bytes"] + r["spectrogram_bytes"]
         r["excess_bytes"] = r["traced_peak_bytes"] - r["outputs_bytes"]
