@@ -22,6 +22,13 @@ Conventions, the same for every front-end
   estimator checks apply). The output has the input's shape and float dtype.
 * Silent (all-zero) samples give finite output: the log floor ``amin`` bounds
   every logarithm.
+* **Speed**: every front-end works on chunks of whole samples small enough to
+  stay in the processor's cache, in ``n_jobs`` threads (default: every core),
+  checking the input's values as it goes; the result does not depend on
+  ``n_jobs`` or on the batch. See ``benchmarks/frontends.py``.
+* **Caching**: the transformers hold nothing but their parameters and their
+  output is a function of parameters and input (PERSA+'s noise included, with
+  an int ``random_state``), so ``Pipeline(memory=...)`` caches them safely.
 """
 
 import numbers
@@ -801,7 +808,11 @@ class PersaPlus(_FrontEnd):
         Seeds the noise together with each sample's content: with an int, a
         sample's output is the same whenever and in whatever batch it is
         transformed (so ``fit_transform`` equals ``fit().transform`` and
-        pipelines cache), and different samples get independent noise.
+        pipelines cache), and different samples get independent noise. A
+        ``RandomState`` instance is drawn from on every ``transform`` (its
+        state, and so the noise and ``Pipeline(memory=...)``'s cache key,
+        change from call to call); ``None`` gives new noise on every call. Use
+        an int with a cached pipeline.
     amin : float, default=1e-10
         Floor of the power before the log; silent samples give zeros.
     n_jobs : int or None, default=-1
@@ -888,8 +899,9 @@ class LogThreshold(_FrontEnd):
 class PCEN(_FrontEnd):
     """Per-channel energy normalisation (librosa's algorithm and defaults).
 
-    Applies :func:`librosa.pcen` along time to every sample, band and channel
-    independently (see :func:`pcen`). ``sr`` and ``hop_length`` set the
+    :func:`librosa.pcen`'s steps along time for every sample, band and
+    channel independently, computed in batches without librosa (see
+    :func:`pcen`; equal to it to float64 rounding). ``sr`` and ``hop_length`` set the
     smoother's time constant in frames and should match the spectrogram's.
 
     Parameters
