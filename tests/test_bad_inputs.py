@@ -27,6 +27,9 @@ from skaudio import (
     VGGLikeClassifier,
 )
 
+from skaudio.embedding import VGGishEmbedder, load_vggish_weights
+from skaudio.embedding._weights import published_keys
+
 from .conftest import write_tone
 
 OK = "ok"
@@ -164,6 +167,107 @@ def test_network_classifier(case):
     _check(NETWORK, X, tf_expectation(NETWORK, expected))
 
 
+# ------------------------------------------------------------------- VGGish
+# The embedder computes its spectrogram in float64, so float32 audio at 1e30 works.
+VGGISH_CASES = {**WAVEFORM_CASES, "huge amplitudes float32": (WAVEFORM_CASES[
+    "huge amplitudes float32"][0], OK)}
+VGGISH = VGGishEmbedder(n_segments=1, pooling="mean", conv_blocks=((2,),), fc_units=(2,),
+                        embedding_size=2, hidden_units=2, epochs=1, batch_size=8,
+                        run_eagerly=True, random_state=0)
+
+
+@pytest.mark.parametrize("case", VGGISH_CASES)
+def test_vggish_embedder(case):
+    """Trained from scratch (tiny): fit(X, y) then transform, as _check does."""
+    X, expected = VGGISH_CASES[case]
+    before = None if isinstance(X, list) else np.array(X, copy=True)
+    y = np.arange(len(X)) % 2
+    if expected == OK:
+        out = VGGISH.fit(X, y).transform(X)
+        assert np.all(np.isfinite(out)) and out.shape == (len(X), 2)
+    else:
+        with pytest.raises(expected[0], match=expected[1]):
+            VGGISH.fit(X, y).transform(X)
+    if before is not None:
+        np.testing.assert_array_equal(np.asarray(X), before)
+
+
+def _weight_files(d):
+    """Bad VGGish weight files: (weights, pca_params, expectation) per case."""
+    tf_keys = published_keys("tf")
+    tiny = {k: np.zeros(1, np.float32) for k in tf_keys}  # shapes checked after keys
+
+    def npz(name, **arrays):
+        np.savez(d / name, **arrays)
+        return d / name
+
+    (d / "text.npz").write_text("not an archive")
+    full = npz("full.npz", **tiny)
+    (d / "truncated.npz").write_bytes(full.read_bytes()[:200])
+    with open(d / "single.npz", "wb") as f:
+        np.save(f, np.zeros(3))
+    (d / "vggish_model.ckpt").write_bytes(b"\0" * 64)
+    (d / "garbage.pth").write_bytes(b"PK\x03\x04 not really a zip")
+    (d / "truncated.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
+    missing = dict(tiny)
+    del missing["vggish/fc2/biases"]
+    nan_conv = np.full(tf_keys["vggish/conv1/weights"], np.nan, np.float32)
+    good_pca = dict(pca_eigen_vectors=np.eye(128), pca_means=np.zeros(128))
+    return {
+        "missing path": (d / "missing.npz", None, raises(ValueError, "no such file")),
+        "directory": (d, None, raises(ValueError, "is a directory")),
+        "path as a number": (3.0, None, raises(TypeError, "path to a file")),
+        "TF checkpoint not converted": (d / "vggish_model.ckpt", None,
+                                        raises(ValueError, "converted to .npz")),
+        "text file named .npz": (d / "text.npz", None, raises(ValueError, "not an .npz")),
+        "truncated .npz": (d / "truncated.npz", None, raises(ValueError, "not a readable")),
+        "one array (.npy) named .npz": (d / "single.npz", None, raises(ValueError, "one array")),
+        "neither TF nor torch keys": (npz("neither.npz", w=np.zeros(3)), None,
+                                      raises(ValueError, "neither")),
+        "both TF and torch keys": (npz("both.npz", **tiny, **{"features.0.weight": np.zeros(1)}),
+                                   None, raises(ValueError, "both")),
+        "a key missing": (npz("missing_key.npz", **missing), None,
+                          raises(ValueError, r"missing \['vggish/fc2/biases'\]")),
+        "an unexpected key": (npz("extra.npz", **tiny, **{"vggish/fc3/weights": np.zeros(1)}),
+                              None, raises(ValueError, r"unexpected \['vggish/fc3/weights'\]")),
+        "wrong shape": (npz("shape.npz", **{**tiny, "vggish/conv1/weights": np.zeros(
+            (3, 3, 1, 32))}), None, raises(ValueError, r"has shape \(3, 3, 1, 32\)")),
+        "NaN weights": (npz("nan.npz", **{**tiny, "vggish/conv1/weights": nan_conv}), None,
+                        raises(ValueError, "NaN or infinite")),
+        "text weights": (npz("text_w.npz", **{**tiny, "vggish/conv1/weights": np.full(
+            nan_conv.shape, "a")}), None, raises(ValueError, "not numbers")),
+        "pickled object array": (npz("object.npz", **{**tiny, "vggish/conv1/weights": np.array(
+            [None, 1], dtype=object)}), None, raises(ValueError, "pickled object array")),
+        "PCA file without PCA keys": (full, npz("pca_none.npz", w=np.zeros(3)),
+                                      raises(ValueError, "holds neither")),
+        "PCA of wrong shape": (full, npz("pca_shape.npz", **{**good_pca, "pca_eigen_vectors":
+                                                             np.eye(64, 128)}),
+                               raises(ValueError, r"has shape \(64, 128\)")),
+        "one PCA parameter only": (full, npz("pca_one.npz", pca_means=np.zeros(128)),
+                                   raises(ValueError, "only one of the PCA")),
+        "PyTorch file": (d / "garbage.pth", None, raises(ValueError, "PyTorch|torch.load")),
+        "truncated .weights.h5": (d / "truncated.weights.h5", None,
+                                  raises(ValueError, "not a readable Keras .weights.h5")),
+    }
+
+
+WEIGHT_FILE_CASE_NAMES = [
+    "missing path", "directory", "path as a number", "TF checkpoint not converted",
+    "text file named .npz", "truncated .npz", "one array (.npy) named .npz",
+    "neither TF nor torch keys", "both TF and torch keys", "a key missing",
+    "an unexpected key", "wrong shape", "NaN weights", "text weights",
+    "pickled object array", "PCA file without PCA keys", "PCA of wrong shape",
+    "one PCA parameter only", "PyTorch file", "truncated .weights.h5",
+]
+
+
+@pytest.mark.parametrize("case", WEIGHT_FILE_CASE_NAMES)
+def test_vggish_weight_files(case, tmp_path):
+    weights, pca_params, (exc, pattern) = _weight_files(tmp_path)[case]
+    with pytest.raises(exc, match=pattern):
+        load_vggish_weights(weights, pca_params=pca_params)
+
+
 # ------------------------------------------------------------------- files
 def _write_cases(d):
     good = d / "good.wav"
@@ -239,6 +343,8 @@ def case_counts():
     for component in TF_COMPONENTS:
         name = type(component).__name__
         counts[name] = len(TF_CASES)
+    counts["VGGishEmbedder"] = len(VGGISH_CASES)
+    counts["load_vggish_weights"] = len(WEIGHT_FILE_CASE_NAMES)
     return counts
 
 

@@ -29,6 +29,8 @@ from skaudio import (
 )
 from skaudio.base import InconsistentSkaudioVersionWarning
 from skaudio.datasets import load_fsdd, make_audio_classification
+from skaudio.embedding import VGGishEmbedder, load_vggish_weights
+from skaudio.embedding._weights import published_keys
 
 MEL = dict(sr=8000, n_fft=256, hop_length=128, n_mels=16)
 TINY = dict(filters=(4, 8), dense_units=8, epochs=2, batch_size=16, run_eagerly=True,
@@ -55,6 +57,11 @@ def fitted_pipelines(audio):
     pipes["VGGLikeClassifier"] = make_pipeline(MelSpectrogram(**MEL),
                                                PersaPlus(random_state=0),
                                                VGGLikeClassifier(**TINY))
+    pipes["VGGishEmbedder"] = make_pipeline(
+        VGGishEmbedder(sr=8000, n_segments=1, pooling="mean", conv_blocks=((2,),),
+                       fc_units=(4,), embedding_size=4, hidden_units=4, epochs=1,
+                       run_eagerly=True, random_state=0),
+        LogisticRegression(max_iter=500))
     return {name: pipe.fit(audio.data, audio.target) for name, pipe in pipes.items()}
 
 
@@ -77,7 +84,7 @@ def test_every_pipeline_family_survives_joblib_in_a_fresh_process(audio, tmp_pat
 
 
 @pytest.mark.parametrize("estimator", [MelSpectrogram(), PersaPlus(), AudioLoader(),
-                                       VGGLikeClassifier()], ids=repr)
+                                       VGGLikeClassifier(), VGGishEmbedder()], ids=repr)
 def test_pickles_carry_the_skaudio_version(estimator):
     state = estimator.__getstate__()
     assert state["_skaudio_version"] == __version__
@@ -153,6 +160,50 @@ def test_keras_models_inside_pickles_load_in_safe_mode():
     data = pickle.dumps(model)
     with pytest.raises(ValueError, match="(?i)unsafe|safe_mode|lambda"):
         pickle.loads(data)
+
+
+class _RunsCode:
+    """Unpickling this creates the file ``path``: proof that pickled code ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_vggish_weight_files_never_run_pickled_code(tmp_path):
+    marker = tmp_path / "code_ran"
+    object_npz = tmp_path / "object.npz"
+    np.savez(object_npz, **{k: np.zeros(1) for k in published_keys("tf")},
+             pca_eigen_vectors=np.array([_RunsCode(marker)], dtype=object))
+    pickle_as_npz = tmp_path / "pickle.npz"
+    pickle_as_npz.write_bytes(pickle.dumps({"vggish/conv1/weights": _RunsCode(marker)}))
+    pickle_as_pth = tmp_path / "vggish.pth"  # torch.load without weights_only would run it
+    pickle_as_pth.write_bytes(pickle.dumps({"features.0.weight": _RunsCode(marker)}))
+    for path in (object_npz, pickle_as_npz, pickle_as_pth):
+        with pytest.raises(ValueError, match="(?i)pickle|torch"):
+            load_vggish_weights(path)
+        with pytest.raises(ValueError, match="(?i)pickle|torch"):
+            VGGishEmbedder(path).fit(np.zeros((1, 16000)))
+        assert not marker.exists(), f"{path.name} ran pickled code"
+
+
+@pytest.mark.parametrize("damage", ["truncated to half", "truncated to 10 bytes",
+                                    "bytes flipped in the data"])
+def test_corrupt_vggish_weight_files_give_clear_errors(damage, tmp_path):
+    path = tmp_path / "vggish.npz"
+    np.savez(path, **{k: np.ones(1000, np.float32) for k in published_keys("tf")})
+    data = bytearray(path.read_bytes())
+    if damage == "truncated to half":
+        data = data[:len(data) // 2]
+    elif damage == "truncated to 10 bytes":
+        data = data[:10]
+    else:
+        data[200:260] = bytes(60)  # inside the first member's data: CRC mismatch
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="VGGish weight file .* (not a readable|not an) .npz"):
+        load_vggish_weights(path)
 
 
 def test_featurising_files_keeps_memory_bounded(fsdd_path):
