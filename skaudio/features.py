@@ -4,7 +4,9 @@ Arrays are time first, frequency second, channels last:
 ``(n_clips, n_frames, n_bands[, n_channels])`` (Keras ``channels_last``).
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import librosa
 import numpy as np
@@ -31,6 +33,32 @@ _CHUNK_ELEMENTS = 2**19
 
 # Mel bands per block of the filter-bank product (see ``_mel_blocks``).
 _BANDS_PER_BLOCK = 4
+
+_blas_lock = threading.Lock()
+_blas_state = {"users": 0, "limiter": None}
+
+
+@contextmanager
+def _single_threaded_blas():
+    """One BLAS thread while skaudio's own threads use every core.
+
+    threadpoolctl's limit is process-wide: concurrent callers share one limit,
+    set by the first to enter and restored by the last to leave, so that
+    overlapping calls (say, from a threaded grid search) cannot leave BLAS
+    limited afterwards.
+    """
+    with _blas_lock:
+        if _blas_state["users"] == 0:
+            _blas_state["limiter"] = threadpool_limits(limits=1, user_api="blas")
+        _blas_state["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_state["users"] -= 1
+            if _blas_state["users"] == 0:
+                _blas_state["limiter"].restore_original_limits()
+                _blas_state["limiter"] = None
 
 
 def _mel_blocks(mel_basis, interleave):
@@ -155,8 +183,7 @@ n_mels, fmin, fmax, htk, norm
     n_workers = min(effective_n_jobs(n_jobs), len(starts))
     if n_workers > 1:
         # One BLAS thread per worker: the workers already use every core.
-        with threadpool_limits(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(n_workers) as pool:
+        with _single_threaded_blas(), ThreadPoolExecutor(n_workers) as pool:
             finite = all(pool.map(work, starts))
     else:
         finite = all(map(work, starts))

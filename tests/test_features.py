@@ -180,3 +180,22 @@ def test_threads_do_not_change_the_result(rng, monkeypatch, n_jobs):
 def test_bad_n_jobs_raises(n_jobs):
     with pytest.raises(ValueError, match="n_jobs must be None"):
         MelSpectrogram(n_jobs=n_jobs).fit(np.zeros((1, 4000)))
+
+
+def test_concurrent_calls_leave_blas_threads_as_they_were(rng):
+    """The BLAS limit of the threaded path is shared and restored by the last caller."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    before = [(p["filepath"], p["num_threads"]) for p in threadpool_info()
+              if p["user_api"] == "blas"]
+    y = rng.standard_normal((40, 4000)).astype(np.float32)
+    mel = MelSpectrogram(n_fft=512, n_jobs=2)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: mel.fit_transform(y), range(8)))
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+    after = [(p["filepath"], p["num_threads"]) for p in threadpool_info()
+             if p["user_api"] == "blas"]
+    assert after == before
