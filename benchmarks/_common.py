@@ -26,6 +26,10 @@ def machine():
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
+        # The machine is shared: the 1, 5 and 15-minute load averages when the
+        # results were written say how busy it was (above the core count, the
+        # threaded paths could not use every core).
+        "load_average": list(os.getloadavg()),
         "python": platform.python_version(),
         "keras_backend": keras.backend.backend(),
         "versions": {pkg: version(pkg) for pkg in
