@@ -96,6 +96,8 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         parameters, clipping to [-2, 2], 8-bit quantisation (integers 0-255
         as float32). ``"auto"`` applies all three when PCA parameters were
         loaded (the released AudioSet features) and none otherwise.
+        ``postprocess``, ``quantization`` and ``pooling`` are read at
+        ``transform``: ``set_params`` changes them without refitting.
     quantization : {"truncate", "round"}, default="truncate"
         The TF release truncates, torchvggish rounds.
     final_relu : bool, default=False
@@ -220,13 +222,13 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
                     f"{name}: {param} must be one of {allowed}; got {getattr(self, param)!r}."
                 )
         postprocess = self.postprocess
-        if not (postprocess is None or postprocess == "auto"):
-            if isinstance(postprocess, str) or not all(
-                    isinstance(s, str) and s in STEPS for s in postprocess):
-                raise ValueError(
-                    f"{name}: postprocess must be 'auto', None or a sequence of steps "
-                    f"from {STEPS}; got {postprocess!r}."
-                )
+        if not (postprocess is None or postprocess == "auto") and (
+                not isinstance(postprocess, (list, tuple))
+                or not all(isinstance(s, str) and s in STEPS for s in postprocess)):
+            raise ValueError(
+                f"{name}: postprocess must be 'auto', None or a list or tuple of steps "
+                f"from {STEPS}; got {postprocess!r}."
+            )
         for param in ("final_relu", "fine_tune", "run_eagerly"):
             if not isinstance(getattr(self, param), (bool, np.bool_)):
                 raise TypeError(f"{name}: {param} must be True or False; "
@@ -371,7 +373,7 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         n_clips, n_segments = patches.shape[:2]
         self.classes_, codes = np.unique(y, return_inverse=True)
         clips = check_random_state(seed).permutation(n_clips)
-        n_val = int(round(n_clips * self.validation_split)) if self.validation_split else 0
+        n_val = round(n_clips * self.validation_split) if self.validation_split else 0
         if self.validation_split and not 0 < n_val < n_clips:
             raise ValueError(
                 f"{type(self).__name__}: validation_split={self.validation_split} of "

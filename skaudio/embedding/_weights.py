@@ -140,9 +140,9 @@ def _read_torch(path):
 
 
 def _read_keras_h5(path):
-    from ..networks.vggish import build_vggish
-
     import h5py
+
+    from ..networks.vggish import build_vggish
 
     try:  # a quick check before building the 72-million-parameter network
         with h5py.File(path, "r") as f:
