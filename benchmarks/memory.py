@@ -65,9 +65,10 @@ def main(argv=None):
                         help="a check that it runs (100 and 200 files), not a measurement")
     args = parser.parse_args(argv)
 
-    import skaudio  # noqa: F401  (selects skaudio's Keras backend first)
     from _common import write
     from from_files import FSDD, fsdd_files
+
+    import skaudio  # noqa: F401  (selects skaudio's Keras backend first)
 
     fsdd_files()  # exits with a message when the dataset is missing
     sizes = (100, 200) if args.quick else (750, 1500, 3000)

@@ -104,7 +104,7 @@ def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False):
         with ThreadPoolExecutor(n_workers) as pool:
             finite = all(list(pool.map(work, starts)))
     else:
-        finite = all([work(start) for start in starts])
+        finite = all([work(start) for start in starts])  # every chunk, no short cut
     return out, finite
 
 

@@ -15,8 +15,8 @@ from skaudio import (
     LogCompression,
     LogThreshold,
     MelSpectrogram,
-    PersaPlus,
     PerSampleNorm,
+    PersaPlus,
     TemporalStatistics,
 )
 from skaudio.datasets import make_audio_classification

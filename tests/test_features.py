@@ -59,7 +59,7 @@ def test_integer_and_bool_waveforms_become_float32(waves):
 
 
 def test_large_batches_are_chunked_without_changing_results(rng, monkeypatch):
-    import skaudio.features as features
+    from skaudio import features
 
     y = rng.standard_normal((7, 4000)).astype(np.float32)
     whole = MelSpectrogram(n_fft=512).fit_transform(y)
@@ -148,7 +148,7 @@ def test_batched_call_equals_librosa_batched_call(rng, params):
 
 
 def test_block_sparse_filter_bank_holds_every_nonzero_weight():
-    import skaudio.features as features
+    from skaudio import features
 
     for kwargs in ({"sr": 16000, "n_fft": 2048}, {"sr": 8000, "n_fft": 64, "n_mels": 40},
                    {"sr": 22050, "n_fft": 512, "htk": True, "norm": None}):
@@ -167,7 +167,7 @@ def test_block_sparse_filter_bank_holds_every_nonzero_weight():
 
 @pytest.mark.parametrize("n_jobs", [None, 1, 2, -1])
 def test_threads_do_not_change_the_result(rng, monkeypatch, n_jobs):
-    import skaudio.features as features
+    from skaudio import features
 
     y = rng.standard_normal((11, 4000)).astype(np.float32)
     serial = MelSpectrogram(n_fft=512, n_jobs=1).fit_transform(y)

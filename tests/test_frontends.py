@@ -4,7 +4,14 @@ import librosa
 import numpy as np
 import pytest
 
-from skaudio import PCEN, LogCompression, LogThreshold, MelSpectrogram, PersaPlus, PerSampleNorm
+from skaudio import (
+    PCEN,
+    LogCompression,
+    LogThreshold,
+    MelSpectrogram,
+    PerSampleNorm,
+    PersaPlus,
+)
 from skaudio.frontends import colored_noise, persa_plus
 
 ALL_FRONTENDS = [LogCompression(), PerSampleNorm(), PerSampleNorm(method="divide"),
@@ -295,7 +302,7 @@ def test_pcen_treats_channels_independently(rng):
 @pytest.mark.parametrize("cls", ALL_FRONTEND_CLASSES, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_threads_and_chunks_do_not_change_the_output(cls, dtype, rng, monkeypatch):
-    import skaudio.frontends as frontends
+    from skaudio import frontends
 
     S = (10 ** rng.uniform(-6, 0, size=(13, 16, 12))).astype(dtype)
     S[3] = 0.0  # a silent sample among the others
@@ -328,7 +335,7 @@ def test_persa_plus_injected_noise_follows_its_colour(color, alpha):
 def test_persa_plus_noise_bins_are_independent_unit_exponentials():
     from scipy import stats
 
-    import skaudio.frontends as frontends
+    from skaudio import frontends
 
     keys = np.array([1, 2, 2**40 + 1], dtype=np.uint64)
     L = frontends._uniform_log10(keys, 50001, np.empty((3, 50001), np.float64))
@@ -344,7 +351,7 @@ def test_fingerprints_follow_their_definition(rng):
     """64 bins relative to their mean, in whole dB, checksummed (zlib.crc32)."""
     import zlib
 
-    import skaudio.frontends as frontends
+    from skaudio import frontends
 
     S = 10 ** rng.uniform(-6, 0, size=(6, 30, 20))
     S[2] = 0.0

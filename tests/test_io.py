@@ -150,7 +150,7 @@ def test_rows_are_filled_like_fit_length(pad_mode, n_in):
 
 
 def test_many_files_in_threads_equal_load_audio_per_file(wav_files, monkeypatch):
-    import skaudio.io as io
+    from skaudio import io
 
     monkeypatch.setattr(io, "_FILES_PER_TASK", 2)  # several tasks per thread
     files = wav_files * 5
