@@ -360,3 +360,17 @@ def test_bad_parameters_are_clear_errors(params, exc, pattern, rng):
 def test_fine_tuning_without_labels_is_an_error(published):
     with pytest.raises(ValueError, match="it fine-tunes the loaded weights, which needs labels"):
         VGGishEmbedder(published["dir"] / "vggish_tf.npz", fine_tune=True).fit(published["y"])
+
+
+def test_embedding_shapes_for_several_clip_lengths(rng):
+    X, y = tones(8, rng)
+    emb = VGGishEmbedder(**TINY, epochs=1).fit(X, y)
+    for seconds, n_segments, expected in [(1.0, None, 1), (3.5, None, 3), (2.0, 1, 1),
+                                          (0.3, 4, 4), (10.0, 2, 2)]:
+        clips = tones(3, rng, seconds=seconds)[0]
+        out = emb.set_params(n_segments=n_segments, pooling=None).transform(clips)
+        assert out.shape == (3, expected, 8), seconds
+        pooled = emb.set_params(pooling="mean").transform(clips)
+        np.testing.assert_allclose(pooled, out.mean(axis=1), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="Set n_segments to repeat or pad them"):
+        emb.set_params(n_segments=None).transform(tones(3, rng, seconds=0.5)[0])
