@@ -34,7 +34,9 @@ def machine():
         "keras_backend": keras.backend.backend(),
         "versions": {pkg: version(pkg) for pkg in
                      ("skaudio", "numpy", "scipy", "scikit-learn", "librosa", "keras",
-                      "scikeras", "jax", "jaxlib")},
+                      "scikeras", "jax", "jaxlib",
+                      # other Keras backends and Dask, where installed
+                      "tensorflow", "torch", "dask", "distributed")},
     }
 
 
