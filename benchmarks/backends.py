@@ -103,7 +103,7 @@ def main(argv=None):
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    n, epochs, rounds, batch = (64, 1, 1, 32) if args.quick else (512, 2, 3, 32)
+    n, epochs, rounds, batch = (64, 1, 1, 32) if args.quick else (512, 2, 2, 32)
     if args.worker:
         worker(args.worker, args.n or n, args.epochs or epochs, batch)
         return
