@@ -1,11 +1,14 @@
 """Geometric-mean ensembles of cross-validation fold models (Xu, 5.2.5 and 6.2)."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from .base import VersionedStateMixin
 
@@ -119,9 +122,14 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
         if y is None:
             raise ValueError("GeometricMeanEnsemble requires y to be passed, but the "
                              "target y is None.")
+        X, y = indexable(X, y)
         y = np.asarray(y)
-        if y.shape[0] != len(X):
-            raise ValueError(f"X and y have different lengths: {len(X)} samples, "
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; "
+                          "it is flattened.", DataConversionWarning, stacklevel=2)
+            y = y.ravel()
+        if y.shape[0] != _num_samples(X):
+            raise ValueError(f"X and y have different lengths: {_num_samples(X)} samples, "
                              f"{y.shape[0]} labels.")
         check_classification_targets(y)
         self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
@@ -158,6 +166,7 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "estimators_")
+        X = indexable(X)[0]
         return geometric_mean_proba([self._aligned_proba(m, X) for m in self.estimators_],
                                     normalize=not self._multilabel)
 

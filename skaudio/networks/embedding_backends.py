@@ -37,6 +37,8 @@ class AttentionPooling(keras.layers.Layer):
 
     def call(self, inputs):
         scores, weights = inputs
+        if weights.shape[1] == 1:  # one segment: its weight is 1
+            return keras.ops.sum(scores, axis=1)
         weights = keras.ops.softmax(weights, axis=1)
         return keras.ops.sum(scores * weights, axis=1)
 
