@@ -506,8 +506,11 @@ def _log_threshold_kernel(c):
     def kernel(S, out, lowest):
         S2, L = _flat(S), _flat(out)
         peak = S2.max(axis=1)
-        # A silent sample (peak 0) is all zeros: dividing it by 1 keeps it so.
-        np.divide(S2, np.where(peak > 0, peak, 1)[:, np.newaxis], out=L)
+        # A silent sample (peak 0) is all zeros: scaling it by 1 keeps it so.
+        # Multiplying by the reciprocal (within one rounding of dividing) is
+        # several times faster than dividing.
+        inverse = 1 / np.where(peak > 0, peak, 1)
+        np.multiply(S2, inverse.astype(S2.dtype, copy=False)[:, np.newaxis], out=L)
         L += S2.dtype.type(10 ** (-c / 10))
         np.log10(L, out=L)
         return np.isfinite(peak).all()
