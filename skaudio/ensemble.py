@@ -67,8 +67,10 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
     models' probabilities as the prediction. ``fit`` clones ``estimator`` for
     every split of ``cv`` and fits it on that split's training part;
     ``predict_proba`` is :func:`geometric_mean_proba` of the fold models'
-    (renormalised per sample for single-label ``y``, per label for a
-    multi-label indicator ``y``). The held-out part of each fold predicts
+    (rescaled to sum to 1 per sample for single-label ``y``; per label, not
+    rescaled, for a multi-label indicator ``y``). A fold model that never saw
+    a class gives it probability 0, which the floor of 1e-12 turns into a
+    strong vote against it. The held-out part of each fold predicts
     ``oof_proba_``, an honest estimate of the ensemble's parts.
 
     Parameters
@@ -133,6 +135,7 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
                              f"{y.shape[0]} labels.")
         check_classification_targets(y)
         self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
+        self._y_dtype = y.dtype
         self.classes_ = np.arange(y.shape[1]) if self._multilabel else np.unique(y)
         if not self._multilabel and y.ndim != 1:
             raise ValueError(f"GeometricMeanEnsemble expects y of shape (n_samples,) or a "
@@ -174,7 +177,7 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
         """Labels of the highest mean probability (multi-label: those >= 0.5)."""
         proba = self.predict_proba(X)
         if self._multilabel:
-            return (proba >= 0.5).astype(int)
+            return (proba >= 0.5).astype(self._y_dtype)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):

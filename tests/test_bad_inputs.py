@@ -15,6 +15,10 @@ import numpy as np
 import pytest
 
 from skaudio import (
+    EmbeddingDNNClassifier,
+    EmbeddingLSTMClassifier,
+    MultiLevelAttentionClassifier,
+    TrimSilence,
     PCEN,
     AudioLoader,
     Deltas,
@@ -111,7 +115,8 @@ def tf_expectation(component, expected):
     name = type(component).__name__
     if expected == "non-negative":
         return NON_NEGATIVE_ERROR if name not in ("TemporalStatistics", "Deltas",
-                                                   "VGGLikeClassifier") else OK
+                                                   "VGGLikeClassifier",
+                                                   *EMBEDDING_NAMES) else OK
     if expected == "frames":
         return raises(ValueError, "at least width=3 frames") if name == "Deltas" else OK
     if expected == "huge":  # PCEN scales by 2**31: beyond float32
@@ -165,6 +170,38 @@ def test_time_frequency_components(component, case):
 def test_network_classifier(case):
     X, expected = TF_CASES[case]
     _check(NETWORK, X, tf_expectation(NETWORK, expected))
+
+
+# The embedding back-ends take TF_CASES' (3, 12, 8) arrays as 3 clips of 12
+# segments of 8-D embeddings.
+EMBEDDING_NETWORKS = [
+    EmbeddingDNNClassifier(hidden_units=(2, 2, 2), epochs=1, batch_size=8,
+                           run_eagerly=True, random_state=0),
+    EmbeddingLSTMClassifier(units=2, epochs=1, batch_size=8, run_eagerly=True,
+                            random_state=0),
+    MultiLevelAttentionClassifier(hidden_units=(2, 2, 2), epochs=1, batch_size=8,
+                                  run_eagerly=True, random_state=0),
+]
+EMBEDDING_NAMES = [type(e).__name__ for e in EMBEDDING_NETWORKS]
+
+
+@pytest.mark.parametrize("component", EMBEDDING_NETWORKS, ids=EMBEDDING_NAMES)
+@pytest.mark.parametrize("case", TF_CASES)
+def test_embedding_classifiers(component, case):
+    X, expected = TF_CASES[case]
+    _check(component, X, tf_expectation(component, expected))
+
+
+# TrimSilence scales each clip by its peak before measuring energy, so float32
+# audio at 1e30 works instead of overflowing.
+TRIM_CASES = {**WAVEFORM_CASES, "huge amplitudes float32": (WAVEFORM_CASES[
+    "huge amplitudes float32"][0], OK)}
+
+
+@pytest.mark.parametrize("case", TRIM_CASES)
+def test_trim_silence(case):
+    X, expected = TRIM_CASES[case]
+    _check(TrimSilence(), X, expected)
 
 
 # ------------------------------------------------------------------- VGGish
@@ -339,7 +376,8 @@ def case_counts():
     """Number of bad-input cases each component faces in this module."""
     counts = {"MelSpectrogram": len(WAVEFORM_CASES) + len(SAMPLE_RATE_CASES),
               "AudioLoader": len(FILE_CASE_NAMES) + len(SAMPLE_RATE_CASES),
-              "VGGLikeClassifier": len(TF_CASES)}
+              "VGGLikeClassifier": len(TF_CASES), "TrimSilence": len(TRIM_CASES),
+              **{name: len(TF_CASES) for name in EMBEDDING_NAMES}}
     for component in TF_COMPONENTS:
         name = type(component).__name__
         counts[name] = len(TF_CASES)

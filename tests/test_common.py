@@ -5,6 +5,7 @@ reason; every other check must pass.
 """
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skaudio import (
@@ -12,13 +13,18 @@ from skaudio import (
     AudioLoader,
     VGGLikeClassifier,
     Deltas,
+    EmbeddingDNNClassifier,
+    EmbeddingLSTMClassifier,
+    GeometricMeanEnsemble,
     LogCompression,
+    MultiLevelAttentionClassifier,
     LogThreshold,
     MelSpectrogram,
     PersaPlus,
     PerSampleNorm,
     TemporalStatistics,
     VGGishEmbedder,
+    TrimSilence,
 )
 
 STATELESS = (
@@ -43,7 +49,7 @@ NETWORK = {
 EXPECTED_FAILED_CHECKS = {
     **{name: {"check_n_features_in_after_fitting": STATELESS}
        for name in ("MelSpectrogram", "LogCompression", "PerSampleNorm", "PersaPlus",
-                    "LogThreshold", "PCEN", "TemporalStatistics")},
+                    "LogThreshold", "PCEN", "TemporalStatistics", "TrimSilence")},
     "VGGLikeClassifier": NETWORK,
     "VGGishEmbedder": {
         check: (
@@ -55,6 +61,12 @@ EXPECTED_FAILED_CHECKS = {
         )
         for check in ("check_n_features_in_after_fitting", "check_transformer_general")
     },
+    **{name: {**NETWORK, "check_methods_sample_order_invariance": (
+        "float32 matrix products: a row's probabilities can differ in the last "
+        "bit (3e-8) when the rows sit at other positions of the prediction "
+        "batch (the CPU kernels block rows), above the check's rtol of 1e-7."
+    )} for name in ("EmbeddingDNNClassifier", "EmbeddingLSTMClassifier",
+                    "MultiLevelAttentionClassifier")},
 }
 
 
@@ -84,6 +96,15 @@ def all_estimators():
         VGGishEmbedder(n_segments=1, pooling="mean", conv_blocks=((2,),), fc_units=(4,),
                        embedding_size=4, hidden_units=4, epochs=1, batch_size=256,
                        random_state=0),
+        EmbeddingDNNClassifier(hidden_units=(4, 4, 4), epochs=1, batch_size=16,
+                               run_eagerly=True, random_state=0),
+        EmbeddingLSTMClassifier(units=4, epochs=1, batch_size=16, run_eagerly=True,
+                                random_state=0),
+        MultiLevelAttentionClassifier(levels=("h1", "h3"), hidden_units=(4, 4, 4),
+                                      epochs=1, batch_size=16, run_eagerly=True,
+                                      random_state=0),
+        TrimSilence(frame_length=8, hop_length=2),
+        GeometricMeanEnsemble(LogisticRegression(), cv=3),
     ]
 
 

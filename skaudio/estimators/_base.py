@@ -222,6 +222,12 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         ``val_loss`` and restore the best weights. Needs ``validation_split``.
     class_weight : dict, "balanced" or None, default=None
         Class weights, applied as sample weights.
+    mixup_alpha : float, default=0.0
+        Subclasses that expose it: mixup of training batches with weights
+        drawn from ``Beta(mixup_alpha, mixup_alpha)``; 0 is off.
+    balanced_batches : bool, default=False
+        Subclasses that expose it: every training batch holds the classes in
+        equal numbers (to within one).
     input_normalization : bool, default=False
         Put a BatchNormalization layer (one mean and variance per channel,
         learned from the training batches) in front of the network. It lets
@@ -396,8 +402,10 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         ----------
         X : array-like of shape (n, n_frames, n_bands[, n_channels]) or (n, n_features)
             Time-frequency samples (a 2-D input is one band per feature).
-        y : array-like of shape (n,)
-            Labels of any type (ints, strings, ...); at least two classes.
+        y : array-like of shape (n,) or (n, n_labels)
+            Labels of any type (ints, strings, ...); at least two classes. A
+            0/1 indicator matrix trains a multi-label network (sigmoid
+            outputs, binary cross-entropy) where the subclass supports it.
         sample_weight : array-like of shape (n,), default=None
 
         Returns
@@ -424,6 +432,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
         if self._multilabel:
             self._check_multilabel(y)
+            self._y_dtype = y.dtype  # predict returns the indicator in y's dtype
             y = y.astype(np.float32)
         elif y.ndim != 1:
             raise ValueError(
@@ -540,6 +549,6 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         """
         proba = self.predict_proba(X)
         if getattr(self, "_multilabel", False):
-            return (proba >= 0.5).astype(int)
+            return (proba >= 0.5).astype(self._y_dtype)
         return self.classes_[np.argmax(proba, axis=1)]
 

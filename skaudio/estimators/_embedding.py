@@ -96,8 +96,8 @@ class _EmbeddingClassifier(NetworkClassifier):
         if ndim not in (2, 3):
             raise ValueError(
                 f"{name} expects embedding sequences of shape (n_clips, n_segments, "
-                f"dim) or pooled embeddings (n_clips, dim); got a {ndim}-D array. A "
-                "single clip E becomes E[np.newaxis]."
+                f"dim) or pooled embeddings (n_clips, dim); got a {ndim}-D array. "
+                "Reshape your data: a single clip E becomes E[np.newaxis]."
             )
         X = check_array(X, dtype=[np.float32, np.float64], allow_nd=True,
                         ensure_all_finite=True, estimator=name, input_name="X")
