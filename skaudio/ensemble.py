@@ -4,10 +4,10 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
 from .base import VersionedStateMixin

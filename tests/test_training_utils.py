@@ -65,8 +65,8 @@ def test_trim_silence_lengths_silence_and_input_safety():
 
 
 @pytest.mark.parametrize("params, match", [
-    (dict(top_db=0), "top_db"), (dict(length=0), "length"),
-    (dict(pad_mode="reflect"), "pad_mode"), (dict(hop_length=1.5), "hop_length")])
+    ({"top_db": 0}, "top_db"), ({"length": 0}, "length"),
+    ({"pad_mode": "reflect"}, "pad_mode"), ({"hop_length": 1.5}, "hop_length")])
 def test_trim_silence_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):
         TrimSilence(**params).fit(np.zeros((1, 100)))
