@@ -99,17 +99,21 @@ def main(argv=None):
     parser.add_argument("--python", default=os.environ.get("SKAUDIO_BENCH_PYTHON",
                                                            sys.executable),
                         help="interpreter whose installed backends are measured")
+    parser.add_argument("--backends", nargs="+", choices=list(BACKENDS),
+                        default=list(BACKENDS), help="measure only these")
+    parser.add_argument("--rounds", type=int, help="rounds of alternation (default 3)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    n, epochs, rounds, batch = (64, 1, 1, 32) if args.quick else (512, 2, 2, 32)
+    n, epochs, rounds, batch = (64, 1, 1, 32) if args.quick else (512, 2, 3, 32)
+    rounds = args.rounds or rounds
     if args.worker:
         worker(args.worker, args.n or n, args.epochs or epochs, batch)
         return
 
-    backends = [b for b in BACKENDS if available(args.python, b)]
-    missing = [b for b in BACKENDS if b not in backends]
+    backends = [b for b in args.backends if available(args.python, b)]
+    missing = [b for b in args.backends if b not in backends]
     if "jax" not in backends:
         sys.exit(f"JAX, skaudio's default backend, does not import in {args.python}")
     runs = {b: [] for b in backends}
