@@ -172,6 +172,10 @@ def main(argv=None):
                   **setup},
         "seconds": times, "speedup": ratio, "best_params": {
             "sequential": seq.best_params_, "dask": dsk.best_params_},
+        "mean_test_scores": {
+            "params": [str(p) for p in seq.cv_results_["params"]],
+            "sequential": seq.cv_results_["mean_test_score"].tolist(),
+            "dask": dsk.cv_results_["mean_test_score"].tolist()},
         "score_difference": score_diff, "round_trip_difference": round_trip_diff,
         "worker_vs_local_fit_difference": vs_local_diff,
         "goals": [
@@ -183,6 +187,9 @@ def main(argv=None):
             {"figure": "fitted pipelines pickled from and to workers: largest "
                        "predict_proba difference", "value": round_trip_diff, "unit": "",
              "goal": "0", "met": bool(round_trip_diff == 0)},
+            {"figure": "the same fits on a worker and here: largest predict_proba "
+                       "difference", "value": vs_local_diff, "unit": "", "goal": "0",
+             "met": bool(vs_local_diff == 0)},
         ],
     })
     print(f"wrote {path}")
