@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 import joblib
+import keras  # conftest.py imports skaudio first, which selects the backend
 import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier
@@ -139,12 +140,12 @@ def test_fit_restores_the_global_random_state(spectra, audio):
 def test_random_gain_layer_acts_only_in_training():
     x = np.zeros((64, 4, 3, 1), dtype="float32")
     layer = RandomGain(max_db=30.0, seed=0)
-    trained = np.asarray(layer(x, training=True))
+    trained = keras.ops.convert_to_numpy(layer(x, training=True))
     # one offset per sample, uniform within ±3 bels (30 dB)
     per_sample = trained.reshape(64, -1)
     assert np.all(per_sample == per_sample[:, :1])
     assert np.abs(per_sample).max() <= 3.0 and per_sample.std() > 0.5
-    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x, training=False)), x)
 
 
 def test_gain_augmentation_changes_training_but_not_prediction(spectra, audio):
@@ -157,7 +158,8 @@ def test_gain_augmentation_changes_training_but_not_prediction(spectra, audio):
     p1, p2 = augmented.predict_proba(spectra), augmented.predict_proba(spectra)
     np.testing.assert_array_equal(p1, p2)
     body = augmented.model_.layers[-1]
-    np.testing.assert_allclose(p1, np.asarray(body(spectra[..., None], training=False)),
+    np.testing.assert_allclose(p1, keras.ops.convert_to_numpy(body(spectra[..., None],
+                                                                    training=False)),
                                rtol=1e-5, atol=1e-6)
 
 

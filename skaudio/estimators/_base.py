@@ -236,7 +236,10 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         and does not make the network invariant to the input gain.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, augmentation and shuffling:
-        with an int, training on the CPU is reproducible.
+        with an int, refitting in the same process gives the same model on
+        the CPU. Across processes, multithreaded CPU kernels may sum in
+        another order, so two processes can differ slightly (see the README's
+        Dask section).
     verbose : int, default=0
         Keras's progress output: 0 silent, 1 progress bar, 2 one line per epoch.
     run_eagerly : bool, default=False
