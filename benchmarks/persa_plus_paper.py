@@ -40,6 +40,7 @@ Results: benchmarks/results/persa_plus_paper.{json,md} and *.png.
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -299,6 +300,8 @@ def main(argv=None):
         save(results, name)  # after every task: a cut-short run keeps what it measured
     results["complete"] = True
     results["wall_seconds"] = round(time.perf_counter() - START, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
     save(results, name)
     if not args.quick:
         plots(results)
