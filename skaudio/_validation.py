@@ -9,6 +9,7 @@ import numbers
 import os
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_non_negative
 
 FLOAT_DTYPES = (np.float32, np.float64)
@@ -118,6 +119,16 @@ def check_positive_int(value, name, *, owner):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer; got {value!r}.")
     return int(value)
+
+
+def seed_of(random_state):
+    """``random_state`` as an int seed: None stays None, an int is kept, a
+    ``RandomState`` instance draws one (so each call advances it)."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
 
 
 def check_n_jobs(value, *, owner):

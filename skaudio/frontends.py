@@ -31,7 +31,6 @@ Conventions, the same for every front-end
   an int ``random_state``), so ``Pipeline(memory=...)`` caches them safely.
 """
 
-import numbers
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +48,7 @@ from ._validation import (
     check_positive_int,
     check_scalar_real,
     check_time_frequency,
+    seed_of,
 )
 from .base import VersionedStateMixin
 
@@ -245,11 +245,8 @@ def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=No
 
 def _base_seed(random_state):
     """The integer that, with each sample's fingerprint, seeds its noise."""
-    if random_state is None:
-        return int(np.random.SeedSequence().entropy % 2**63)
-    if isinstance(random_state, numbers.Integral):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(2**31 - 1))
+    seed = seed_of(random_state)
+    return int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
 
 
 def sample_generators(S, random_state):

@@ -15,22 +15,21 @@ import numpy as np
 import pytest
 
 from skaudio import (
-    EmbeddingDNNClassifier,
-    EmbeddingLSTMClassifier,
-    MultiLevelAttentionClassifier,
-    TrimSilence,
     PCEN,
     AudioLoader,
     Deltas,
+    EmbeddingDNNClassifier,
+    EmbeddingLSTMClassifier,
     LogCompression,
     LogThreshold,
     MelSpectrogram,
-    PersaPlus,
+    MultiLevelAttentionClassifier,
     PerSampleNorm,
+    PersaPlus,
     TemporalStatistics,
+    TrimSilence,
     VGGLikeClassifier,
 )
-
 from skaudio.embedding import VGGishEmbedder, load_vggish_weights
 from skaudio.embedding._weights import published_keys
 

@@ -9,9 +9,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_positive_int, check_scalar_real, check_waveforms
+from .._validation import (
+    check_positive_int,
+    check_scalar_real,
+    check_waveforms,
+    seed_of,
+)
 from ..base import VersionedStateMixin
-from ..estimators._base import OPTIMIZERS, _seeded, enable_compilation_cache
+from ..estimators._base import (
+    _seeded,
+    check_training_params,
+    enable_compilation_cache,
+    make_optimizer,
+)
 from ..networks.vggish import (
     VGGISH_CONV_BLOCKS,
     VGGISH_EMBEDDING_SIZE,
@@ -260,20 +270,9 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
                              f"ints; got {self.conv_blocks!r}.")
         if not all(isinstance(w, numbers.Integral) and w > 0 for w in self.fc_units):
             raise ValueError(f"{name}: fc_units must be positive ints; got {self.fc_units!r}.")
-        for param in ("embedding_size", "hidden_units", "epochs", "batch_size"):
+        for param in ("embedding_size", "hidden_units"):
             check_positive_int(getattr(self, param), param, owner=name)
-        check_scalar_real(self.learning_rate, "learning_rate", owner=name, min_val=0,
-                          include_min=False)
-        split = check_scalar_real(self.validation_split, "validation_split", owner=name,
-                                  min_val=0)
-        if split >= 1:
-            raise ValueError(f"{name}: validation_split must be < 1; got {split}.")
-        if self.patience is not None and split == 0:
-            raise ValueError(f"{name}: early stopping (patience={self.patience}) monitors "
-                             "the validation loss; set validation_split > 0 as well.")
-        if isinstance(self.optimizer, str) and self.optimizer.lower() not in OPTIMIZERS:
-            raise ValueError(f"{name}: optimizer must be one of {OPTIMIZERS} or a keras "
-                             f"Optimizer; got {self.optimizer!r}.")
+        check_training_params(self)
 
     def _check_y(self, X, y):
         name = type(self).__name__
@@ -312,13 +311,6 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
             )
         return steps
 
-    def _seed(self):
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, (int, np.integer)):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(2**31 - 1))
-
     def _patches(self, X):
         return waveforms_to_patches(X, self.sr, n_segments=self.n_segments,
                                     pad_mode=self.pad_mode).astype(np.float32)
@@ -349,7 +341,7 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         if self.weights is not None:
             loaded, pca = load_vggish_weights(self.weights, pca_params=self.pca_params)
         self._steps(pca)
-        seed = self._seed()
+        seed = seed_of(self.random_state)
         with _seeded(seed):
             model = build_vggish(
                 VGGISH_PATCH_SHAPE, conv_blocks=tuple(map(tuple, self.conv_blocks)),
@@ -391,11 +383,8 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         outputs = keras.layers.Dense(len(self.classes_), activation="softmax",
                                      name="classes")(hidden)
         classifier = keras.Model(inputs, outputs, name="vggish_classifier")
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get(
-                {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}})
-        classifier.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+        classifier.compile(optimizer=make_optimizer(self.optimizer, self.learning_rate),
+                           loss="sparse_categorical_crossentropy",
                            metrics=["accuracy"], run_eagerly=self.run_eagerly)
         callbacks = [] if self.patience is None else [keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=self.patience, restore_best_weights=True)]

@@ -50,11 +50,52 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_positive_int, check_scalar_real, check_time_frequency
+from .._validation import (
+    check_positive_int,
+    check_scalar_real,
+    check_time_frequency,
+    seed_of,
+)
 from ..augment import RandomGain
 from ..base import VersionedStateMixin
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
+
+
+def check_training_params(estimator):
+    """Validate the Keras training parameters every skaudio network shares.
+
+    ``learning_rate``, ``validation_split``, ``epochs``, ``batch_size``,
+    ``patience`` (which needs a validation split) and ``optimizer``.
+    """
+    name = type(estimator).__name__
+    check_scalar_real(estimator.learning_rate, "learning_rate", owner=name, min_val=0,
+                      include_min=False)
+    split = check_scalar_real(estimator.validation_split, "validation_split", owner=name,
+                              min_val=0)
+    if split >= 1:
+        raise ValueError(f"{name}: validation_split must be < 1; got {split}.")
+    for param in ("epochs", "batch_size"):
+        check_positive_int(getattr(estimator, param), param, owner=name)
+    if estimator.patience is not None and split == 0:
+        raise ValueError(
+            f"{name}: early stopping (patience={estimator.patience}) monitors the "
+            "validation loss; set validation_split > 0 as well."
+        )
+    optimizer = estimator.optimizer
+    if isinstance(optimizer, str) and optimizer.lower() not in OPTIMIZERS:
+        raise ValueError(
+            f"{name}: optimizer must be one of {OPTIMIZERS} or a keras Optimizer; "
+            f"got {optimizer!r}."
+        )
+
+
+def make_optimizer(optimizer, learning_rate):
+    """A Keras optimizer from its name (with ``learning_rate``) or as given."""
+    if isinstance(optimizer, str):
+        return keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}})
+    return optimizer
 
 
 def enable_compilation_cache(path=None):
@@ -261,6 +302,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
     # Subclasses whose ``_build_network`` accepts ``output_activation`` set this
     # to True: an indicator-matrix y then trains sigmoid outputs.
     _supports_multilabel = False
+    _multilabel = False  # set by fit: whether y was an indicator matrix
     # (n, ...) validated input -> the array the Keras model takes.
     _input_transform = staticmethod(to_network_input)
 
@@ -299,29 +341,12 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
     def _check_params(self):
         name = type(self).__name__
         check_scalar_real(self.gain_augment_db, "gain_augment_db", owner=name, min_val=0)
-        check_scalar_real(self.learning_rate, "learning_rate", owner=name, min_val=0,
-                          include_min=False)
-        split = check_scalar_real(self.validation_split, "validation_split", owner=name,
-                                  min_val=0)
-        if split >= 1:
-            raise ValueError(f"{name}: validation_split must be < 1; got {split}.")
-        for param in ("epochs", "batch_size"):
-            check_positive_int(getattr(self, param), param, owner=name)
-        if self.patience is not None and split == 0:
-            raise ValueError(
-                f"{name}: early stopping (patience={self.patience}) monitors the "
-                "validation loss; set validation_split > 0 as well."
-            )
+        check_training_params(self)
         check_scalar_real(self.mixup_alpha, "mixup_alpha", owner=name, min_val=0)
         if not isinstance(self.balanced_batches, (bool, np.bool_)):
             raise TypeError(
                 f"{name}: balanced_batches must be True or False; got "
                 f"{self.balanced_batches!r}."
-            )
-        if isinstance(self.optimizer, str) and self.optimizer.lower() not in OPTIMIZERS:
-            raise ValueError(
-                f"{name}: optimizer must be one of {OPTIMIZERS} or a keras Optimizer; "
-                f"got {self.optimizer!r}."
             )
 
     def _validate_input(self, X):
@@ -354,14 +379,14 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         return FunctionTransformer(self._input_transform)
 
     def _compile_loss(self):
-        if getattr(self, "_multilabel", False):
+        if self._multilabel:
             return "binary_crossentropy"
         # mixup mixes one-hot targets; otherwise integer labels suffice
         return "categorical_crossentropy" if self.mixup_alpha > 0 else self.loss
 
     def _keras_build_fn(self, meta):
         input_shape = self._input_transform(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
-        if getattr(self, "_multilabel", False):
+        if self._multilabel:
             network = self._build_network(input_shape, meta["n_classes_"],
                                           output_activation="sigmoid")
         else:
@@ -372,13 +397,8 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         if self.input_normalization:
             x = keras.layers.BatchNormalization(name="input_normalization")(x)
         model = keras.Model(inputs, network(x), name=type(self).__name__)
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get(
-                {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
-            )
-        metric = "binary_accuracy" if getattr(self, "_multilabel", False) else "accuracy"
-        model.compile(optimizer=optimizer, loss=self._compile_loss(), metrics=[metric],
+        metric = "binary_accuracy" if self._multilabel else "accuracy"
+        model.compile(optimizer=make_optimizer(self.optimizer, self.learning_rate), loss=self._compile_loss(), metrics=[metric],
                       run_eagerly=self.run_eagerly)
         return model
 
@@ -390,12 +410,6 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         if self.patience is not None:
             self._fit_callbacks = [*self._fit_callbacks, keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=self.patience, restore_best_weights=True)]
-
-    def _seed(self):
-        if self.random_state is None:
-            return None
-        return int(check_random_state(self.random_state).randint(2**31 - 1)) \
-            if not isinstance(self.random_state, (int, np.integer)) else int(self.random_state)
 
     # ------------------------------------------------------------ fit / predict
     def fit(self, X, y, sample_weight=None):
@@ -453,7 +467,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         if self.class_weight is not None:
             weights = compute_sample_weight(self.class_weight, y)
             sample_weight = weights if sample_weight is None else sample_weight * weights
-        seed = self._fit_seed = self._seed()
+        seed = self._fit_seed = seed_of(self.random_state)
         if self.validation_split:
             # Keras holds out the *last* samples: shuffle so they are a random subset.
             order = check_random_state(seed).permutation(X.shape[0])
@@ -551,7 +565,7 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         ``(n_samples, n_labels)``.
         """
         proba = self.predict_proba(X)
-        if getattr(self, "_multilabel", False):
+        if self._multilabel:
             return (proba >= 0.5).astype(self._y_dtype)
         return self.classes_[np.argmax(proba, axis=1)]
 
