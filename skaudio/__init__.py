@@ -30,6 +30,7 @@ from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
 from . import metrics  # noqa: E402
 from .balance import pitch_shift_balance  # noqa: E402
+from .caching import CachedTransformer  # noqa: E402
 from .ensemble import GeometricMeanEnsemble  # noqa: E402
 from .preprocessing import TrimSilence  # noqa: E402
 
@@ -56,6 +57,7 @@ def __getattr__(name):
 __all__ = [
     "__version__",
     "AudioLoader",
+    "CachedTransformer",
     "Deltas",
     "EmbeddingDNNClassifier",
     "EmbeddingLSTMClassifier",

@@ -54,9 +54,11 @@ from .base import VersionedStateMixin
 
 NOISE_COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
 
-# Bins of the samples one thread processes at a time: 1 MiB of float32, so
-# that every pass over a chunk after the first reads from the processor's cache.
-_CHUNK_ELEMENTS = 2**18
+# Bins of the samples one thread processes at a time: 4 MiB of float32. Every
+# numpy call releases and retakes the GIL, which the other thread may hold:
+# chunks this large keep those hand-overs few, and still sit in the cache
+# between a kernel's passes.
+_CHUNK_ELEMENTS = 2**20
 
 
 def _sample_axes(S):
@@ -78,33 +80,43 @@ def _row_means(X2):
     return np.einsum("ij->i", X2) / X2.dtype.type(X2.shape[1])
 
 
-def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False):
-    """Apply ``kernel(S_chunk, out_chunk)`` to chunks of whole samples.
+def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False,
+                per_sample=()):
+    """Apply ``kernel(S_chunk, out_chunk, lowest, *per_sample_chunks)`` to chunks.
 
-    Chunks of about ``_CHUNK_ELEMENTS`` bins go to ``n_jobs`` threads (numpy
-    releases the GIL), each writing its part of one output array. Returns the
-    output and whether every kernel call returned True (its output is finite)
-    and, with ``check_input``, every chunk is non-negative and not NaN (checked
-    while the chunk is in the cache, instead of in passes of their own).
+    Chunks of whole samples, about ``_CHUNK_ELEMENTS`` bins each, go to
+    ``n_jobs`` threads (numpy releases the GIL), each thread taking the next
+    chunk as it finishes one and writing its part of one output array.
+    ``lowest`` is the chunk's smallest value; ``per_sample`` arrays (one row per
+    sample) are sliced like the chunk. Returns the output and whether every
+    kernel call returned True (its output is finite) and, with
+    ``check_input``, every chunk is non-negative and not NaN (checked while the
+    chunk is in the cache, instead of in passes of their own).
     """
     S = np.ascontiguousarray(S)
     out = np.empty_like(S)
     per = max(1, (chunk_elements or _CHUNK_ELEMENTS) // max(1, S[0].size))
     starts = range(0, S.shape[0], per)
+    next_starts = iter(starts)  # shared: taking an item is atomic under the GIL
 
-    def work(start):
-        chunk = S[start:start + per]
-        lowest = chunk.min()
-        if check_input and not lowest >= 0:  # False for NaN too
-            return False
-        return bool(kernel(chunk, out[start:start + per], lowest))
+    def work(_):
+        finite = True
+        for start in next_starts:
+            rows = slice(start, start + per)
+            chunk = S[rows]
+            lowest = chunk.min()
+            if check_input and not lowest >= 0:  # False for NaN too
+                return False
+            extra = [a[rows] for a in per_sample]
+            finite &= bool(kernel(chunk, out[rows], lowest, *extra))
+        return finite
 
     n_workers = min(effective_n_jobs(n_jobs), len(starts))
     if n_workers > 1:
         with ThreadPoolExecutor(n_workers) as pool:
-            finite = all(list(pool.map(work, starts)))
+            finite = all(list(pool.map(work, range(n_workers))))
     else:
-        finite = all([work(start) for start in starts])  # every chunk, no short cut
+        finite = work(0)
     return out, finite
 
 
@@ -147,10 +159,10 @@ def _persa_kernel(method, amin):
     return kernel
 
 
-def _run(kernel, S, n_jobs, chunk_elements=None, check_input=False):
+def _run(kernel, S, n_jobs, chunk_elements=None, check_input=False, per_sample=()):
     """``_map_chunks`` with overflow left to the caller's finiteness check."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return _map_chunks(kernel, S, n_jobs, chunk_elements, check_input)
+        return _map_chunks(kernel, S, n_jobs, chunk_elements, check_input, per_sample)
 
 
 def log_compression(S, *, amin=1e-10, n_jobs=-1):
@@ -327,33 +339,40 @@ def _sample_keys(S, base):
         return _mix64(keys)
 
 
-def _uniform_log10(keys, n_bins, out, scratch=None):
-    """``log10(k + 0.5)`` of 16-bit random integers ``k``, row ``i`` from key ``i``.
+def _key_halves(keys):
+    """The low and high 32 bits of every 64-bit key, as two uint32 columns."""
+    return ((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)[:, np.newaxis],
+            (keys >> np.uint64(32)).astype(np.uint32)[:, np.newaxis])
+
+
+def _uniform_log10(low, high, n_bins, out, scratch=None):
+    """``log10(k)`` of random odd 16-bit integers ``k``, row ``i`` from key ``i``.
 
     Word ``j`` of row ``i`` is ``hash32((k1 + j * golden) ^ k2)`` with ``(k1,
-    k2)`` the two halves of ``keys[i]``; each word gives two 16-bit integers.
-    ``(k + 0.5) / 2**16`` is then a uniform variate in ``(0, 1)`` and
-    ``-ln`` of it a unit exponential (largest value ``ln(2**17)``, about 11.8).
+    k2)`` the two halves of key ``i`` (``low[i]``, ``high[i]``, from
+    :func:`_key_halves`); each word gives two 16-bit integers, whose lowest
+    bit is then set: ``k = 2 m + 1`` with ``m`` 15 random bits. ``k / 2**16 =
+    (m + 0.5) / 2**15`` is a uniform variate in ``(0, 1)`` and ``-ln`` of it a
+    unit exponential (largest value ``ln(2**16)``, about 11.1). Setting the bit
+    on the integers is half the work of adding 0.5 to the floats.
     ``scratch``: a dict in which to keep the counters and work buffers between
     calls (fresh buffers cost page faults on every chunk).
     """
     n_words = (n_bins + 1) // 2
     scratch = {} if scratch is None else scratch
-    if scratch.get("shape") != (len(keys), n_words):
+    if scratch.get("shape") != (len(low), n_words):
         with np.errstate(over="ignore"):
             scratch["counter"] = np.arange(n_words, dtype=np.uint32) * _GOLDEN32
-        scratch["words"] = np.empty((len(keys), n_words), dtype=np.uint32)
-        scratch["tmp"] = np.empty((len(keys), n_words), dtype=np.uint32)
-        scratch["shape"] = (len(keys), n_words)
+        scratch["words"] = np.empty((len(low), n_words), dtype=np.uint32)
+        scratch["tmp"] = np.empty((len(low), n_words), dtype=np.uint32)
+        scratch["shape"] = (len(low), n_words)
     words = scratch["words"]
-    low = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    high = (keys >> np.uint64(32)).astype(np.uint32)
     with np.errstate(over="ignore"):
-        np.add(scratch["counter"], low[:, np.newaxis], out=words)
-    words ^= high[:, np.newaxis]
+        np.add(scratch["counter"], low, out=words)
+    words ^= high
     _hash32(words, scratch["tmp"])
+    words |= np.uint32(0x00010001)
     np.copyto(out, words.view(np.uint16)[:, :n_bins], casting="unsafe")
-    out += out.dtype.type(0.5)
     np.log10(out, out=out)  # log10 is numpy's fastest logarithm
     return out
 
@@ -362,24 +381,24 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
     """PERSA+ on a chunk: noise power into the output buffer, then eq. 1-3."""
     level = 10 ** (q / 10)
     if isinstance(noise, str):
-        # -ln U = ln(10) * (16 log10(2) - log10(k + 0.5)) for U = (k + 0.5) / 2**16
+        # -ln U = ln(10) * (16 log10(2) - log10(k)) for U = k / 2**16
         weight = (np.log(10) * _sample_psd(sample_shape, noise, band_frequencies)
                   ).astype(dtype)
         top = dtype.type(16 * np.log10(2))
-        # Smallest exponential variate, -ln(65535.5 / 65536), times the
+        # Smallest exponential variate, -ln(65535 / 65536), times the
         # smallest band power; halved for float rounding.
-        noise_floor = 0.5 * -np.log1p(-0.5 / 2**16) * float(weight.min()) / np.log(10)
+        noise_floor = 0.5 * -np.log1p(-1 / 2**16) * float(weight.min()) / np.log(10)
         buffers = threading.local()
     elif not callable(noise):
         fixed = np.ascontiguousarray(np.broadcast_to(noise, sample_shape),
                                      dtype=dtype).ravel()
         fixed_mean = _row_means(fixed[np.newaxis])[0]
 
-    def kernel(S, out, lowest):
+    def kernel(S, out, lowest, low=None, high=None):
         S2, P = _flat(S), _flat(out)
         if isinstance(noise, str):
             scratch = buffers.__dict__  # one set of work buffers per thread
-            _uniform_log10(_sample_keys(S, base), P.shape[1], P, scratch)
+            _uniform_log10(low, high, P.shape[1], P, scratch)
             np.subtract(top, P, out=P)
             P *= weight
             p_n = _row_means(P)
@@ -466,8 +485,8 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
         in any batch, order or subset and at any gain, while different samples
         get independent noise. The coloured noises come from a counter-based
         generator (an integer hash of a per-sample key mixed from the two and
-        the bin's index; 16 random bits per bin, so the unit exponential
-        variates reach at most ``ln(2**17)``, about 11.8), so that a whole chunk
+        the bin's index; 15 random bits per bin, so the unit exponential
+        variates reach at most ``ln(2**16)``, about 11.1), so that a whole chunk
         of samples is drawn with a few array operations.
     amin : float, default=1e-10
         Floor inside the logarithm.
@@ -493,10 +512,12 @@ def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
     sample_shape = S.shape[1:]
     if not isinstance(noise, str) and not callable(noise):
         noise = _check_noise_array(noise, sample_shape)
-    kernel = _persa_plus_kernel(q, noise, band_frequencies, _base_seed(random_state),
-                                amin, sample_shape, S.dtype)
-    # Larger chunks spread the per-chunk cost of the noise keys over more samples.
-    return _run(kernel, S, n_jobs, chunk_elements=2**19, check_input=check_input)
+    base = _base_seed(random_state)
+    kernel = _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape,
+                                S.dtype)
+    # The coloured noises' keys, for the whole batch at once.
+    keys = _key_halves(_sample_keys(S, base)) if isinstance(noise, str) else ()
+    return _run(kernel, S, n_jobs, check_input=check_input, per_sample=keys)
 
 
 def _log_threshold_kernel(c):

@@ -6,13 +6,55 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ._validation import check_time_frequency
 from .base import VersionedStateMixin
 
-# Accumulate in float64: the squares of large float32 values overflow float32.
-STATISTICS = {
-    "mean": lambda X: X.mean(axis=1, dtype=np.float64),
-    "std": lambda X: X.std(axis=1, dtype=np.float64),
-    "min": lambda X: X.min(axis=1),
-    "max": lambda X: X.max(axis=1),
-}
+STATISTICS = ("mean", "std", "min", "max")
+
+# Samples summarised at a time: about 1 MiB of float64, so that the passes of
+# the mean and the standard deviation read from the processor's cache.
+_CHUNK_ELEMENTS = 2**17
+
+
+def temporal_statistics(X, statistics=("mean", "std")):
+    """Statistics of every band (and channel) over the frame axis, concatenated.
+
+    ``X`` of shape ``(n, frames, bands[, channels])`` gives ``(n, k * bands *
+    channels)`` in ``X``'s dtype for ``k`` statistics, in the order given.
+    Mean and standard deviation (population, ``ddof=0``) accumulate in float64
+    (the squares of large float32 values overflow float32), as
+    ``X.mean(axis=1, dtype=np.float64)`` and ``X.std(axis=1, dtype=np.float64)``
+    and equal to them; they are computed on cache-sized chunks of samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(12.0).reshape(1, 3, 4)
+    >>> temporal_statistics(X, ("mean", "max"))
+    array([[ 4.,  5.,  6.,  7.,  8.,  9., 10., 11.]])
+    """
+    n, n_frames = X.shape[0], X.shape[1]
+    width = int(np.prod(X.shape[2:]))
+    out = {s: np.empty((n, width), dtype=np.float64 if s in ("mean", "std") else X.dtype)
+           for s in statistics}
+    per = max(1, _CHUNK_ELEMENTS // max(1, n_frames * width))
+    for start in range(0, n, per):
+        rows = slice(start, start + per)
+        chunk = X[rows].reshape(-1, n_frames, width)
+        if "mean" in out or "std" in out:
+            C = chunk.astype(np.float64)  # a copy: the input is left alone
+            mean = C.sum(axis=1)
+            mean /= n_frames
+            if "mean" in out:
+                out["mean"][rows] = mean
+            if "std" in out:
+                C -= mean[:, np.newaxis]
+                np.square(C, out=C)
+                var = C.sum(axis=1)
+                var /= n_frames
+                np.sqrt(var, out=out["std"][rows])
+        if "min" in out:
+            np.min(chunk, axis=1, out=out["min"][rows])
+        if "max" in out:
+            np.max(chunk, axis=1, out=out["max"][rows])
+    return np.concatenate([out[s] for s in statistics], axis=1).astype(X.dtype, copy=False)
 
 
 class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
@@ -47,8 +89,7 @@ class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
         X = self._validate(X)
         if X.ndim == 2:  # each row one frame
             X = X[:, np.newaxis, :]
-        parts = [STATISTICS[s](X).reshape(X.shape[0], -1) for s in self.statistics]
-        return np.concatenate(parts, axis=1).astype(X.dtype, copy=False)
+        return temporal_statistics(X, tuple(self.statistics))
 
     def _validate(self, X):
         name = type(self).__name__

@@ -1,16 +1,22 @@
-"""Pipeline(memory=...) with skaudio's transformers: stable hashes, identical results, cache hits."""
+"""Caching features: Pipeline(memory=...) with skaudio's transformers (stable hashes,
+identical results, cache hits) and CachedTransformer, which caches transform too."""
+
+import pickle
 
 import joblib
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skaudio import (
     PCEN,
     AudioLoader,
+    CachedTransformer,
     Deltas,
     LogCompression,
     LogThreshold,
@@ -138,3 +144,81 @@ def test_persa_plus_output_is_a_function_of_its_parameters_and_input(est, rng):
     first = clone(est).fit_transform(S)
     np.testing.assert_array_equal(clone(est).fit(S[:2]).transform(S), first)
     np.testing.assert_array_equal(est.fit_transform(S[::-1])[::-1], first)
+
+
+def test_cached_transformer_search_computes_the_features_once_per_fold(data, tmp_path,
+                                                                       monkeypatch):
+    """Training and test folds, once each whatever the number of candidates."""
+    calls = _count_calls(monkeypatch, MelSpectrogram)
+    qs, cv = [3.0, 9.0, 15.0], StratifiedKFold(n_splits=3)
+
+    def search(features):
+        pipe = Pipeline([("mel", features), ("plus", PersaPlus(random_state=0)),
+                         ("pool", TemporalStatistics()),
+                         ("clf", LogisticRegression(max_iter=500))])
+        return GridSearchCV(pipe, {"plus__q": qs}, cv=cv).fit(data.data, data.target)
+
+    uncached = search(MelSpectrogram(**MEL))
+    assert len(calls) == len(qs) * 3 * 2 + 1  # candidates x folds x (train, test) + refit
+    calls[:] = []
+    cached = search(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)))
+    assert len(calls) == 3 * 2 + 1  # folds x (train, test) + the refit on all clips
+    np.testing.assert_array_equal(cached.cv_results_["mean_test_score"],
+                                  uncached.cv_results_["mean_test_score"])
+    assert cached.best_params_ == uncached.best_params_
+    search(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)))
+    assert len(calls) == 3 * 2 + 1  # a second search: everything from the cache
+
+
+def test_cached_transformer_gives_the_transformer_output(data, tmp_path):
+    X = data.data.copy()
+    expected = MelSpectrogram(**MEL).fit_transform(X)
+    for memory in (None, str(tmp_path), joblib.Memory(tmp_path, verbose=0)):
+        cached = CachedTransformer(MelSpectrogram(**MEL), memory=memory)
+        first = cached.fit_transform(X)
+        np.testing.assert_array_equal(first, expected)
+        first[:] = 0  # the caller's copy: the cache keeps its own
+        np.testing.assert_array_equal(cached.transform(X), expected)
+    np.testing.assert_array_equal(X, data.data)  # the input is not modified
+
+
+def test_cached_transformer_refits_on_other_data_and_other_parameters(rng, tmp_path,
+                                                                      monkeypatch):
+    """No stale results: the key holds the fitted state and the parameters."""
+    A, B, X = rng.normal(size=(20, 3)), rng.normal(3, 2, size=(20, 3)), rng.normal(size=(5, 3))
+    cached = CachedTransformer(StandardScaler(), memory=str(tmp_path))
+    np.testing.assert_allclose(cached.fit(A).transform(X),
+                               StandardScaler().fit(A).transform(X))
+    np.testing.assert_allclose(cached.fit(B).transform(X),
+                               StandardScaler().fit(B).transform(X))
+    expected = StandardScaler(with_mean=False).fit(B).transform(X)
+    calls = _count_calls(monkeypatch, StandardScaler)
+    cached.set_params(transformer__with_mean=False).fit(B).transform(X)
+    assert len(calls) == 1
+    np.testing.assert_allclose(cached.transform(X), expected)
+    assert len(calls) == 1
+
+
+def test_cached_transformer_pickles_and_keeps_hitting_the_cache(data, tmp_path,
+                                                                 monkeypatch):
+    cached = CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)).fit(data.data)
+    expected = cached.transform(data.data)
+    calls = _count_calls(monkeypatch, MelSpectrogram)
+    loaded = pickle.loads(pickle.dumps(cached))
+    np.testing.assert_array_equal(loaded.transform(data.data), expected)
+    assert calls == []
+    assert loaded.n_features_in_ == cached.n_features_in_ == data.data.shape[1]
+
+
+def test_cached_transformer_errors(tmp_path):
+    X = np.ones((3, 2))
+    with pytest.raises(ValueError, match="memory must be None, a folder path or a joblib"):
+        CachedTransformer(StandardScaler(), memory=3).fit(X)
+    with pytest.raises(TypeError, match="must have fit and transform"):
+        CachedTransformer(LogisticRegression(), memory=str(tmp_path)).fit(X)
+    with pytest.raises(NotFittedError):
+        CachedTransformer(StandardScaler(), memory=str(tmp_path)).transform(X)
+    # The wrapped transformer's own checks still speak, naming the problem.
+    cached = CachedTransformer(StandardScaler(), memory=str(tmp_path)).fit(X)
+    with pytest.raises(ValueError, match="3 features, but StandardScaler is expecting 2"):
+        cached.transform(np.ones((3, 3)))

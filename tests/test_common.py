@@ -4,13 +4,19 @@ The registry below is the one list of checks that cannot apply, each with its
 reason; every other check must pass.
 """
 
+import atexit
+import shutil
+import tempfile
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skaudio import (
     PCEN,
     AudioLoader,
+    CachedTransformer,
     VGGLikeClassifier,
     Deltas,
     EmbeddingDNNClassifier,
@@ -70,6 +76,11 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+# The cache folder of the CachedTransformer under test, removed at exit.
+CACHE = tempfile.mkdtemp(prefix="skaudio-test-cache-")
+atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
+
+
 def all_estimators():
     """Every public transformer and estimator, in cheap test configurations."""
     return [
@@ -105,6 +116,8 @@ def all_estimators():
                                       random_state=0),
         TrimSilence(frame_length=8, hop_length=2),
         GeometricMeanEnsemble(LogisticRegression(), cv=3),
+        # A stateful transformer, so that the checks see cached fits and transforms.
+        CachedTransformer(StandardScaler(), memory=CACHE),
     ]
 
 

@@ -1,0 +1,49 @@
+"""TemporalStatistics: each band's statistics over time, as numpy defines them."""
+
+import numpy as np
+import pytest
+
+from skaudio import TemporalStatistics
+from skaudio import pooling
+
+NUMPY = {
+    "mean": lambda X: X.mean(axis=1, dtype=np.float64),
+    "std": lambda X: X.std(axis=1, dtype=np.float64),
+    "min": lambda X: X.min(axis=1),
+    "max": lambda X: X.max(axis=1),
+}
+
+
+@pytest.mark.parametrize("chunk_elements", [1, 100, 2**17])  # many chunks, a few, one
+@pytest.mark.parametrize("shape", [(9, 7, 5), (4, 6, 3, 2)])
+def test_statistics_equal_numpy_across_chunks(rng, monkeypatch, shape, chunk_elements):
+    monkeypatch.setattr(pooling, "_CHUNK_ELEMENTS", chunk_elements)
+    X = rng.normal(3, 2, size=shape).astype(np.float32)
+    given = X.copy()
+    stats = ("std", "max", "mean", "min")
+    out = TemporalStatistics(statistics=stats).fit_transform(X)
+    expected = np.concatenate([NUMPY[s](X).reshape(len(X), -1) for s in stats],
+                              axis=1).astype(np.float32)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(X, given)  # the input is not modified
+
+
+def test_two_d_input_is_one_frame_per_row():
+    X = np.array([[1.0, 2.0], [3.0, 5.0]])
+    out = TemporalStatistics(statistics=("mean", "std")).fit_transform(X)
+    np.testing.assert_array_equal(out, [[1.0, 2.0, 0.0, 0.0], [3.0, 5.0, 0.0, 0.0]])
+
+
+def test_float32_power_does_not_overflow():
+    """Squares of 1e20 overflow float32; the moments accumulate in float64."""
+    X = np.zeros((1, 4, 1), dtype=np.float32)
+    X[0, :2] = 1e20
+    out = TemporalStatistics().fit_transform(X)
+    np.testing.assert_allclose(out, [[5e19, 5e19]], rtol=1e-6)
+
+
+def test_bad_statistics_name_the_choices():
+    with pytest.raises(ValueError, match=r"statistics must be a non-empty tuple drawn "
+                                         r"from \['max', 'mean', 'min', 'std'\]"):
+        TemporalStatistics(statistics=("median",)).fit(np.ones((2, 3, 4)))
