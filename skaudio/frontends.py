@@ -39,7 +39,6 @@ import librosa
 import numpy as np
 import scipy.ndimage
 import scipy.signal
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
@@ -49,6 +48,7 @@ from ._validation import (
     check_scalar_real,
     check_time_frequency,
     seed_of,
+    thread_count,
 )
 from .base import VersionedStateMixin
 
@@ -111,7 +111,7 @@ def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False,
             finite &= bool(kernel(chunk, out[rows], lowest, *extra))
         return finite
 
-    n_workers = min(effective_n_jobs(n_jobs), len(starts))
+    n_workers = min(thread_count(n_jobs), len(starts))
     if n_workers > 1:
         with ThreadPoolExecutor(n_workers) as pool:
             finite = all(list(pool.map(work, range(n_workers))))

@@ -36,7 +36,7 @@ def make_sequences(n, *, n_classes=3, n_segments=4, dim=12, seed=0):
     y = np.arange(n) % n_classes
     X = rng.normal(size=(n, n_segments, dim)).astype(np.float32)
     segment = rng.integers(n_segments, size=n)
-    X[np.arange(n), segment, y] += 4.0
+    X[np.arange(n), segment, y] += 6.0
     return X, y
 
 
@@ -83,7 +83,8 @@ def test_attention_pooling_is_a_softmax_weighted_mean():
     probe = keras.Model(model.input, [model.get_layer("h2_classifier").output,
                                        model.get_layer("h2_weights").output,
                                        model.get_layer("h2_attention").output])
-    scores, weights, pooled = (np.asarray(a) for a in probe(X, training=False))
+    scores, weights, pooled = (keras.ops.convert_to_numpy(a)
+                               for a in probe(X, training=False))
     w = np.exp(weights - weights.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(pooled, (scores * w).sum(axis=1), rtol=1e-5)

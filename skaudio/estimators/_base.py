@@ -549,7 +549,14 @@ class NetworkClassifier(VersionedStateMixin, ClassifierMixin, BaseWrapper):
         """Class probabilities, shape ``(n_samples, n_classes)``."""
         check_is_fitted(self, "model_")
         X = self._check_X(X)
-        proba = self._predict_raw(X, verbose=0)  # progress is for training only
+        # X is validated: straight to Keras, without scikeras's second validation
+        # and parameter routing. Up to one batch, without Keras's data pipeline
+        # and callbacks either (the same numbers, a millisecond sooner).
+        Z = self._input_transform(X)
+        if X.shape[0] <= self.batch_size:
+            proba = self.model_.predict_on_batch(Z)
+        else:  # progress bars are for training only
+            proba = self.model_.predict(Z, batch_size=self.batch_size, verbose=0)
         proba = np.asarray(proba).reshape(X.shape[0], -1)
         if not np.isfinite(proba).all():
             raise ValueError(
