@@ -15,7 +15,7 @@ def main(argv=None):
              "(about two minutes on 2 cores)",
     )
     demo.add_argument("--n-samples", type=int, default=360, help="clips to generate")
-    demo.add_argument("--epochs", type=int, default=15, help="training epochs per system")
+    demo.add_argument("--epochs", type=int, default=25, help="training epochs per system")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
     if args.command == "demo":

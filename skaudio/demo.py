@@ -29,7 +29,7 @@ def per_class_gain(X, y, *, gains_db=V3_GAINS_DB, random_state=None):
                              random_state=random_state)[0]
 
 
-def run_demo(n_samples=360, n_classes=6, systems=tuple(SYSTEMS), epochs=15,
+def run_demo(n_samples=360, n_classes=6, systems=tuple(SYSTEMS), epochs=25,
              random_state=0, print_fn=print):
     """Train and test the six systems; print a markdown table.
 
