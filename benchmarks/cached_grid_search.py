@@ -48,6 +48,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -136,8 +137,12 @@ def main(argv=None):
                 shutil.rmtree(folder, ignore_errors=True)
         return run
 
+    feature_pass = []  # seconds of one pass of the features over all files
+
     def features_once():
+        tic = time.perf_counter()
         S = features().fit_transform(X)
+        feature_pass.append(time.perf_counter() - tic)
         searches["features once"] = make_search(with_features=False, qs=qs,
                                                 cv=cv).fit(S, y)
 
@@ -157,6 +162,13 @@ def main(argv=None):
     base = median(times["no cache"])
     ratios = {name: base / median(t) for name, t in times.items()}
     bound = (k * len(qs) + 1) / (k + len(qs))
+    # What each cache would give if storing and loading cost nothing: the
+    # features-once search plus the feature passes the cache still makes
+    # (fold sizes add up to k passes for the training folds, 1 for the test
+    # folds, 1 for the refit), each as long as the measured pass over all files.
+    F, once = median(feature_pass), median(times["features once"])
+    ceiling = {"Pipeline(memory)": base / (once + (k - 1 + len(qs)) * F),
+               "CachedTransformer": base / (once + k * F)}
     print(f"cached grid search: {n} FSDD files (1 s at {SR} Hz), q in {qs}, {k}-fold "
           f"StratifiedKFold, RidgeClassifier, {repeats} alternating repeats")
     print("| way | median time (s) | all runs (s) | speed-up over no cache |")
@@ -169,6 +181,10 @@ def main(argv=None):
           "caches fit_transform only and each test fold is transformed per candidate)")
     print(f"CachedTransformer speed-up: {ratios['CachedTransformer']:.2f}x (goal >= 3x; "
           "it caches the test folds' transform too)")
+    print(f"one pass of the features over the {n} files: {F:.2f} s; the q-dependent "
+          f"rest of the search: {once - F:.2f} s. With a free cache: Pipeline(memory) "
+          f"{ceiling['Pipeline(memory)']:.2f}x, CachedTransformer "
+          f"{ceiling['CachedTransformer']:.2f}x")
     print(f"best parameters, equal in all four: {reference.best_params_}")
     print("(absolute times are noisy on a shared machine; the ratios are measured in one "
           "run, alternating the four ways)")
@@ -177,6 +193,7 @@ def main(argv=None):
                   "classifier": "RidgeClassifier",
                   "repeats": repeats, "quick": args.quick},
         "seconds": times, "speedup": ratios, "memory_bound": bound,
+        "feature_pass_seconds": feature_pass, "speedup_with_a_free_cache": ceiling,
         "best_params": reference.best_params_,
         "goals": [
             {"figure": f"grid search over {len(qs)} q values, {k} folds: "
@@ -187,6 +204,10 @@ def main(argv=None):
                        "folds only)",
              "value": ratios["Pipeline(memory)"], "unit": "x",
              "goal": f"report (at most {bound:.1f}x by construction)", "met": None},
+            {"figure": "same search: no cache / CachedTransformer if storing and loading "
+                       "cost nothing (measured feature pass and q-dependent rest)",
+             "value": ceiling["CachedTransformer"], "unit": "x", "goal": "report",
+             "met": None},
             {"figure": "same search: no cache / mel features computed once before it",
              "value": ratios["features once"], "unit": "x", "goal": ">= 3",
              "met": bool(ratios["features once"] >= 3)},

@@ -19,6 +19,12 @@ def _fit(transformer, X, y, fit_params):
     return transformer.fit(X, y, **fit_params)
 
 
+def _fit_transform(transformer, X, y, fit_params):
+    # The transformer's own fit_transform: for a pipeline of AudioLoader and
+    # MelSpectrogram, one decoding of the files instead of two.
+    return transformer.fit_transform(X, y, **fit_params), transformer
+
+
 def _transform(transformer, fitted_key, X):
     return transformer.transform(X)
 
@@ -26,9 +32,9 @@ def _transform(transformer, fitted_key, X):
 class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Cache a transformer's ``fit`` and ``transform`` with :class:`joblib.Memory`.
 
-    ``fit`` fits a clone of ``transformer``, cached on a hash of the unfitted
-    clone (its class and parameters), ``X``, ``y`` and the fit parameters;
-    ``transform`` is cached on a hash of the fitted transformer (its
+    ``fit`` and ``fit_transform`` fit a clone of ``transformer``, cached on a
+    hash of the unfitted clone (its class and parameters), ``X``, ``y`` and the
+    fit parameters; ``transform`` is cached on a hash of the fitted transformer (its
     parameters and everything it learned, taken right after ``fit``) and of
     ``X``. A result is reused only when all of these are equal, so a cached
     output is the one the transformer would compute, for stateful
@@ -67,9 +73,9 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     >>> from skaudio import CachedTransformer, MelSpectrogram
     >>> folder = tempfile.mkdtemp()
     >>> X = np.random.default_rng(0).standard_normal((4, 8000)).astype(np.float32)
-    >>> mel = CachedTransformer(MelSpectrogram(sr=8000, n_mels=32), memory=folder)
-    >>> first = mel.fit_transform(X)   # computed and stored
-    >>> again = mel.transform(X)       # read from the cache
+    >>> mel = CachedTransformer(MelSpectrogram(sr=8000, n_mels=32), memory=folder).fit(X)
+    >>> first = mel.transform(X)   # computed and stored
+    >>> again = mel.transform(X)   # read from the cache
     >>> first.shape, bool(np.array_equal(first, again))
     ((4, 16, 32), True)
     """
@@ -100,19 +106,25 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
+        self._check_transformer()
+        self._set_fitted(self._memory().cache(_fit)(clone(self.transformer), X, y,
+                                                    fit_params))
+        return self
+
+    def _check_transformer(self):
         if not (hasattr(self.transformer, "fit") and hasattr(self.transformer, "transform")):
             raise TypeError(
                 "CachedTransformer: transformer must have fit and transform methods; "
                 f"got {self.transformer!r}."
             )
-        memory = self._memory()
-        self.transformer_ = memory.cache(_fit)(clone(self.transformer), X, y, fit_params)
+
+    def _set_fitted(self, transformer):
+        self.transformer_ = transformer
         # The fitted state, hashed once: the transform cache's key (the fitted
         # object itself may gain attributes in transform, changing its hash).
-        self._fitted_key = joblib.hash(self.transformer_)
-        if hasattr(self.transformer_, "n_features_in_"):
-            self.n_features_in_ = self.transformer_.n_features_in_
-        return self
+        self._fitted_key = joblib.hash(transformer)
+        if hasattr(transformer, "n_features_in_"):
+            self.n_features_in_ = transformer.n_features_in_
 
     def transform(self, X):
         """Transform ``X`` with the fitted transformer, or load the result.
@@ -130,19 +142,23 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             self.transformer_, self._fitted_key, X)
 
     def fit_transform(self, X, y=None, **fit_params):
-        """``fit`` then ``transform``, each cached.
+        """The transformer's ``fit_transform``, cached on the same key as ``fit``.
 
         Parameters
         ----------
         X : input of ``transformer``
         y : array-like or None
-        **fit_params : passed to ``transformer.fit``
+        **fit_params : passed to ``transformer.fit_transform``
 
         Returns
         -------
-        The output of ``transformer_.transform(X)``.
+        The output of ``transformer.fit_transform(X, y)``.
         """
-        return self.fit(X, y, **fit_params).transform(X)
+        self._check_transformer()
+        Xt, transformer = self._memory().cache(_fit_transform)(
+            clone(self.transformer), X, y, fit_params)
+        self._set_fitted(transformer)
+        return Xt
 
     def get_feature_names_out(self, input_features=None):
         """The fitted transformer's output feature names."""
