@@ -73,7 +73,8 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     >>> from skaudio import CachedTransformer, MelSpectrogram
     >>> folder = tempfile.mkdtemp()
     >>> X = np.random.default_rng(0).standard_normal((4, 8000)).astype(np.float32)
-    >>> mel = CachedTransformer(MelSpectrogram(sr=8000, n_mels=32), memory=folder).fit(X)
+    >>> mel = CachedTransformer(MelSpectrogram(sr=8000, n_mels=32), memory=folder)
+    >>> mel = mel.fit(X)
     >>> first = mel.transform(X)   # computed and stored
     >>> again = mel.transform(X)   # read from the cache
     >>> first.shape, bool(np.array_equal(first, again))
@@ -112,7 +113,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _check_transformer(self):
-        if not (hasattr(self.transformer, "fit") and hasattr(self.transformer, "transform")):
+        if not all(hasattr(self.transformer, m) for m in ("fit", "transform")):
             raise TypeError(
                 "CachedTransformer: transformer must have fit and transform methods; "
                 f"got {self.transformer!r}."
@@ -142,7 +143,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             self.transformer_, self._fitted_key, X)
 
     def fit_transform(self, X, y=None, **fit_params):
-        """The transformer's ``fit_transform``, cached on the same key as ``fit``.
+        """The transformer's ``fit_transform``, cached like ``fit``.
 
         Parameters
         ----------
