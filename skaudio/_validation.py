@@ -178,6 +178,7 @@ def thread_count(n_jobs):
     (joblib's ``effective_n_jobs`` reads it on every call, a fraction of a
     millisecond that showed in single-clip latency).
     """
+    n_jobs = check_n_jobs(n_jobs, owner="skaudio")
     if n_jobs is None:
         return 1
     if n_jobs < 0:

@@ -366,3 +366,14 @@ def test_fingerprints_follow_their_definition(rng):
             expected.append(0)
     np.testing.assert_array_equal(frontends._fingerprints(S), expected)
     np.testing.assert_array_equal(frontends._fingerprints(1e3 * S), expected)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "all"])
+def test_functions_reject_a_meaningless_n_jobs(n_jobs):
+    from skaudio.features import melspectrogram
+    from skaudio.frontends import per_sample_norm
+
+    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+        per_sample_norm(np.ones((2, 3, 4)), n_jobs=n_jobs)
+    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+        melspectrogram(np.zeros((2, 4000), np.float32), n_jobs=n_jobs)
