@@ -15,17 +15,24 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 from .base import VersionedStateMixin
 
 
-def _fit(transformer, X, y, fit_params):
+# The fit functions are cached on ``fit_key``, a hash of their other arguments
+# computed once per fit, which also keys the transforms of the fitted
+# transformer: hashing the fitted object instead would not do, since pickling
+# a Keras model, say, gives different bytes every time.
+_FIT_ARGUMENTS = ["transformer", "X", "y", "fit_params"]
+
+
+def _fit(transformer, X, y, fit_params, fit_key):
     return transformer.fit(X, y, **fit_params)
 
 
-def _fit_transform(transformer, X, y, fit_params):
+def _fit_transform(transformer, X, y, fit_params, fit_key):
     # The transformer's own fit_transform: for a pipeline of AudioLoader and
     # MelSpectrogram, one decoding of the files instead of two.
     return transformer.fit_transform(X, y, **fit_params), transformer
 
 
-def _transform(transformer, fitted_key, X):
+def _transform(transformer, fit_key, X):
     return transformer.transform(X)
 
 
@@ -34,11 +41,11 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     ``fit`` and ``fit_transform`` fit a clone of ``transformer``, cached on a
     hash of the unfitted clone (its class and parameters), ``X``, ``y`` and the
-    fit parameters; ``transform`` is cached on a hash of the fitted transformer (its
-    parameters and everything it learned, taken right after ``fit``) and of
-    ``X``. A result is reused only when all of these are equal, so a cached
-    output is the one the transformer would compute, for stateful
-    transformers too.
+    fit parameters; ``transform`` is cached on that same hash, which stands for
+    the fitted state, and a hash of its ``X``. A result is reused only when all
+    of these are equal, so a cached output is the one the transformer would
+    compute, for stateful transformers too, as long as fitting is
+    deterministic.
 
     Use it for an expensive step whose input hashes fast: audio decoding and
     mel spectrograms fed with file names (hashed in microseconds), or
@@ -107,23 +114,23 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_transformer()
-        self._set_fitted(self._memory().cache(_fit)(clone(self.transformer), X, y,
-                                                    fit_params))
+        self._set_fitted(self._cached_fit(_fit, X, y, fit_params))
         return self
 
-    def _check_transformer(self):
+    def _cached_fit(self, function, X, y, fit_params):
+        """``function(clone, X, y, fit_params, fit_key)`` through the cache."""
         if not all(hasattr(self.transformer, m) for m in ("fit", "transform")):
             raise TypeError(
                 "CachedTransformer: transformer must have fit and transform methods; "
                 f"got {self.transformer!r}."
             )
+        transformer = clone(self.transformer)
+        self._fit_key = joblib.hash([transformer, X, y, fit_params])
+        return self._memory().cache(function, ignore=_FIT_ARGUMENTS)(
+            transformer, X, y, fit_params, self._fit_key)
 
     def _set_fitted(self, transformer):
         self.transformer_ = transformer
-        # The fitted state, hashed once: the transform cache's key (the fitted
-        # object itself may gain attributes in transform, changing its hash).
-        self._fitted_key = joblib.hash(transformer)
         if hasattr(transformer, "n_features_in_"):
             self.n_features_in_ = transformer.n_features_in_
 
@@ -140,7 +147,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "transformer_")
         return self._memory().cache(_transform, ignore=["transformer"])(
-            self.transformer_, self._fitted_key, X)
+            self.transformer_, self._fit_key, X)
 
     def fit_transform(self, X, y=None, **fit_params):
         """The transformer's ``fit_transform``, cached like ``fit``.
@@ -155,9 +162,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         The output of ``transformer.fit_transform(X, y)``.
         """
-        self._check_transformer()
-        Xt, transformer = self._memory().cache(_fit_transform)(
-            clone(self.transformer), X, y, fit_params)
+        Xt, transformer = self._cached_fit(_fit_transform, X, y, fit_params)
         self._set_fitted(transformer)
         return Xt
 

@@ -2,6 +2,7 @@
 identical results, cache hits) and CachedTransformer, which caches transform too."""
 
 import pickle
+import time
 
 import joblib
 import numpy as np
@@ -222,3 +223,25 @@ def test_cached_transformer_errors(tmp_path):
     cached = CachedTransformer(StandardScaler(), memory=str(tmp_path)).fit(X)
     with pytest.raises(ValueError, match="3 features, but StandardScaler is expecting 2"):
         cached.transform(np.ones((3, 3)))
+
+
+class _StampedScaler(StandardScaler):
+    """Once fitted, pickles to different bytes every time, as a Keras model does."""
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if hasattr(self, "mean_"):
+            state["_pickled_at"] = time.perf_counter_ns()
+        return state
+
+
+def test_transform_cache_hits_for_transformers_that_pickle_differently(rng, tmp_path,
+                                                                       monkeypatch):
+    """The fitted transformer comes back from the cache as a new object; its
+    transforms are keyed on what it was fitted on, not on its pickled bytes."""
+    X = rng.normal(size=(20, 3))
+    calls = _count_calls(monkeypatch, StandardScaler)
+    first = CachedTransformer(_StampedScaler(), memory=str(tmp_path)).fit(X).transform(X)
+    again = CachedTransformer(_StampedScaler(), memory=str(tmp_path)).fit(X).transform(X)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(again, first)
