@@ -10,6 +10,11 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The spoken-digit recordings: $SKAUDIO_FSDD, or ../shared/data/fsdd beside the repository.
+FSDD = Path(os.environ.get("SKAUDIO_FSDD",
+                           Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"))
+# The exit status run_all.py reads as "skipped" (data or an optional package missing).
+SKIPPED = 3
 
 
 def machine():

@@ -49,14 +49,13 @@ import shutil
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, os.path.dirname(__file__))
 
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import alternate, median, write  # noqa: E402
+from _common import FSDD, SKIPPED, alternate, median, write  # noqa: E402
 from joblib import Memory  # noqa: E402
 from sklearn.linear_model import RidgeClassifier  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
@@ -73,9 +72,6 @@ from skaudio import (  # noqa: E402
 from skaudio.datasets import load_fsdd  # noqa: E402
 
 SR, N_MELS = 8000, 64
-FSDD = Path(os.environ.get("SKAUDIO_FSDD", Path(__file__).resolve().parents[2] / "shared"
-                           / "data" / "fsdd"))
-SKIPPED = 3  # exit status run_all.py reads as "skipped"
 
 
 def features():

@@ -36,7 +36,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
-from _common import alternate, median, timed, write  # noqa: E402
+from _common import SKIPPED, alternate, median, timed, write  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
     GridSearchCV,
     StratifiedGroupKFold,
@@ -46,7 +46,6 @@ from sklearn.model_selection import (  # noqa: E402
 from skaudio import make_frontend_pipeline  # noqa: E402
 from skaudio.datasets import make_audio_classification  # noqa: E402
 
-SKIPPED = 3  # exit status run_all.py reads as "skipped: an optional package is missing"
 
 
 def make_pipe(epochs):

@@ -26,21 +26,18 @@ Goal: at least 2x.
 import argparse
 import os
 import sys
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 
 import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import alternate, median, write  # noqa: E402
+from _common import FSDD, alternate, median, write  # noqa: E402
 
 from skaudio import AudioLoader, MelSpectrogram  # noqa: E402
 from skaudio.datasets import load_fsdd  # noqa: E402
 
 SR, SECONDS = 16000, 1.0
-FSDD = Path(os.environ.get("SKAUDIO_FSDD",
-                           Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"))
 
 
 def fsdd_files(n=None):

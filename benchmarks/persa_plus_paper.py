@@ -49,7 +49,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
-from _common import RESULTS, machine  # noqa: E402
+from _common import FSDD, RESULTS, machine  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
     GridSearchCV,
     PredefinedSplit,
@@ -74,7 +74,6 @@ Q_SWEEP = (3.0, 6.0, 9.0, 12.0, 15.0)
 C_SWEEP = (10.0, 20.0, 30.0, 40.0, 60.0)
 Q_TABLE = (np.inf, 15.0, 12.0, 9.0, 6.0, 3.0)
 SNR_TABLE = (np.inf, 15.0, 12.0, 9.0, 6.0, 3.0)
-DEFAULT_FSDD = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 
 
 START = time.perf_counter()
@@ -275,7 +274,7 @@ def save(results, name):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fsdd", default=DEFAULT_FSDD, help="FSDD folder")
+    parser.add_argument("--fsdd", default=FSDD, help="FSDD folder")
     parser.add_argument("--quick", action="store_true",
                         help="a few clips and one epoch: checks that the script runs")
     args = parser.parse_args(argv)

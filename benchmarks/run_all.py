@@ -23,9 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+from _common import SKIPPED
+
 HERE = Path(__file__).resolve().parent
 NOT_BENCHMARKS = {"run_all", "report", "persa_plus_paper"}
-SKIPPED = 3
 
 
 def benchmarks():
