@@ -31,7 +31,6 @@ Conventions, the same for every front-end
   an int ``random_state``), so ``Pipeline(memory=...)`` caches them safely.
 """
 
-import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -42,6 +41,7 @@ import scipy.signal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
+from ._hashed_noise import draw_noise, exponential_variates, inject_noise, sample_keys
 from ._validation import (
     check_n_jobs,
     check_positive_int,
@@ -304,121 +304,30 @@ def _fingerprints(S):
                      for i, positive in enumerate((ref > 0).tolist())], dtype=np.uint64)
 
 
-# Noise bits: a counter-based generator (a 32-bit integer hash of a per-sample
-# counter), so that the noise of a whole chunk of samples is drawn with a few
-# array operations instead of one generator per sample.
-_GOLDEN64 = np.uint64(0x9E3779B97F4A7C15)
-_GOLDEN32 = np.uint32(0x9E3779B9)
-
-
-def _mix64(z):
-    """SplitMix64's output function (Steele et al., 2014), in place on uint64."""
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
-    return z
-
-
-def _hash32(w, tmp):
-    """Wellons' "lowbias32" integer hash, in place on a uint32 array."""
-    for shift, mult in ((16, 0x7FEB352D), (15, 0x846CA68B)):
-        np.right_shift(w, np.uint32(shift), out=tmp)
-        w ^= tmp
-        w *= np.uint32(mult)
-    np.right_shift(w, np.uint32(16), out=tmp)
-    w ^= tmp
-    return w
-
-
-def _sample_keys(S, base):
-    """A 64-bit key per sample from the base seed and the sample's fingerprint."""
-    with np.errstate(over="ignore"):
-        keys = _mix64(np.full(S.shape[0], base % 2**64, dtype=np.uint64) * _GOLDEN64)
-        keys ^= _fingerprints(S)
-        return _mix64(keys)
-
-
-def _key_halves(keys):
-    """The low and high 32 bits of every 64-bit key, as two uint32 columns."""
-    return ((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)[:, np.newaxis],
-            (keys >> np.uint64(32)).astype(np.uint32)[:, np.newaxis])
-
-
-def _uniform_log10(low, high, n_bins, out, scratch=None):
-    """``log10(k)`` of random odd 16-bit integers ``k``, row ``i`` from key ``i``.
-
-    Word ``j`` of row ``i`` is ``hash32((k1 + j * golden) ^ k2)`` with ``(k1,
-    k2)`` the two halves of key ``i`` (``low[i]``, ``high[i]``, from
-    :func:`_key_halves`); each word gives two 16-bit integers, whose lowest
-    bit is then set: ``k = 2 m + 1`` with ``m`` 15 random bits. ``k / 2**16 =
-    (m + 0.5) / 2**15`` is a uniform variate in ``(0, 1)`` and ``-ln`` of it a
-    unit exponential (largest value ``ln(2**16)``, about 11.1). Setting the bit
-    on the integers is half the work of adding 0.5 to the floats.
-    ``scratch``: a dict in which to keep the counters and work buffers between
-    calls (fresh buffers cost page faults on every chunk).
-    """
-    n_words = (n_bins + 1) // 2
-    scratch = {} if scratch is None else scratch
-    if scratch.get("shape") != (len(low), n_words):
-        with np.errstate(over="ignore"):
-            scratch["counter"] = np.arange(n_words, dtype=np.uint32) * _GOLDEN32
-        scratch["words"] = np.empty((len(low), n_words), dtype=np.uint32)
-        scratch["tmp"] = np.empty((len(low), n_words), dtype=np.uint32)
-        scratch["shape"] = (len(low), n_words)
-    words = scratch["words"]
-    with np.errstate(over="ignore"):
-        np.add(scratch["counter"], low, out=words)
-    words ^= high
-    _hash32(words, scratch["tmp"])
-    words |= np.uint32(0x00010001)
-    np.copyto(out, words.view(np.uint16)[:, :n_bins], casting="unsafe")
-    np.log10(out, out=out)  # log10 is numpy's fastest logarithm
-    return out
-
-
 def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dtype):
     """PERSA+ on a chunk: noise power into the output buffer, then eq. 1-3."""
     level = 10 ** (q / 10)
     if isinstance(noise, str):
-        # -ln U = ln(10) * (16 log10(2) - log10(k)) for U = k / 2**16
-        weight = (np.log(10) * _sample_psd(sample_shape, noise, band_frequencies)
-                  ).astype(dtype)
-        top = dtype.type(16 * np.log10(2))
-        # Smallest exponential variate, -ln(65535 / 65536), times the
-        # smallest band power; halved for float rounding.
-        noise_floor = 0.5 * -np.log1p(-1 / 2**16) * float(weight.min()) / np.log(10)
-        buffers = threading.local()
+        variates = exponential_variates(dtype)
+        weight = _sample_psd(sample_shape, noise, band_frequencies).astype(dtype)
     elif not callable(noise):
         fixed = np.ascontiguousarray(np.broadcast_to(noise, sample_shape),
                                      dtype=dtype).ravel()
-        fixed_mean = _row_means(fixed[np.newaxis])[0]
+        fixed_sum = fixed.sum(dtype=np.float64)
 
     def kernel(S, out, lowest, low=None, high=None):
         S2, P = _flat(S), _flat(out)
         if isinstance(noise, str):
-            scratch = buffers.__dict__  # one set of work buffers per thread
-            _uniform_log10(low, high, P.shape[1], P, scratch)
-            np.subtract(top, P, out=P)
-            P *= weight
-            p_n = _row_means(P)
+            noise_sums = draw_noise(P, low, high, variates, weight)
         elif callable(noise):
             for i, rng in enumerate(sample_generators(S, base)):
                 P[i] = _checked_callable_noise(noise, sample_shape, rng, dtype)
-            p_n = _row_means(P)
+            noise_sums = P.sum(axis=1, dtype=np.float64)
         else:
             P[...] = fixed
-            p_n = np.full(P.shape[0], fixed_mean, dtype=dtype)
-        p_s = _row_means(S2)
-        scale = p_s / (np.maximum(p_n, np.finfo(dtype).tiny) * dtype.type(level))
-        P *= scale.astype(dtype, copy=False)[:, np.newaxis]
-        P += S2
-        # The floor matters only where the noise can fall below amin: skip its
-        # pass when every sample's smallest possible noise power lies above it.
-        if isinstance(noise, str) and scale.min() * noise_floor > amin:
-            lowest = amin
-        _floored_log10(P, P, amin, lowest)
+            noise_sums = np.full(P.shape[0], fixed_sum)
+        inject_noise(S2, P, noise_sums, level, amin)
+        np.log10(P, out=P)
         ref = _row_means(P)
         P -= ref[:, np.newaxis]
         return np.isfinite(ref).all()
@@ -487,8 +396,9 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
         get independent noise. The coloured noises come from a counter-based
         generator (an integer hash of a per-sample key mixed from the two and
         the bin's index; 15 random bits per bin, so the unit exponential
-        variates reach at most ``ln(2**16)``, about 11.1), so that a whole chunk
-        of samples is drawn with a few array operations.
+        variates reach at most ``ln(2**16)``, about 11.1), drawn and added by
+        compiled kernels in one pass over each chunk of samples (see
+        ``skaudio._hashed_noise``).
     amin : float, default=1e-10
         Floor inside the logarithm.
     n_jobs : int or None, default=-1
@@ -517,7 +427,7 @@ def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
     kernel = _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape,
                                 S.dtype)
     # The coloured noises' keys, for the whole batch at once.
-    keys = _key_halves(_sample_keys(S, base)) if isinstance(noise, str) else ()
+    keys = sample_keys(_fingerprints(S), base) if isinstance(noise, str) else ()
     return _run(kernel, S, n_jobs, check_input=check_input, per_sample=keys)
 
 

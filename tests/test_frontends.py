@@ -332,22 +332,6 @@ def test_persa_plus_injected_noise_follows_its_colour(color, alpha):
                                rtol=0.05)
 
 
-def test_persa_plus_noise_bins_are_independent_unit_exponentials():
-    from scipy import stats
-
-    from skaudio import frontends
-
-    keys = np.array([1, 2, 2**40 + 1], dtype=np.uint64)
-    L = frontends._uniform_log10(*frontends._key_halves(keys), 50001,
-                                 np.empty((3, 50001), np.float64))
-    E = np.log(10) * (16 * np.log10(2) - L)  # -ln U
-    for row in E:
-        assert stats.kstest(row, "expon").pvalue > 1e-3
-        assert abs(np.corrcoef(row[:-1], row[1:])[0, 1]) < 0.02  # neighbouring bins
-    assert abs(np.corrcoef(E[0], E[1])[0, 1]) < 0.02  # neighbouring keys
-    assert abs(np.corrcoef(E[0], E[2])[0, 1]) < 0.02  # keys equal in their low half
-
-
 def test_fingerprints_follow_their_definition(rng):
     """64 bins relative to their mean, in whole dB, checksummed (zlib.crc32)."""
     import zlib
