@@ -16,9 +16,10 @@ that a chunk of samples is drawn without one generator object per sample:
 
 ``hash32`` is Wellons' "lowbias32" integer hash and ``golden`` the 32-bit
 golden ratio ``0x9E3779B9``. Drawing, scaling, adding and flooring are compiled
-with numba (which librosa depends on) and make two passes over a chunk of
-samples, instead of the dozen numpy passes they would take; the kernels
-release the GIL so that the front-ends' threads run them side by side.
+with numba (which librosa depends on) and done a sample at a time while it is
+in the cache, instead of in the dozen numpy passes over the batch they would
+take; the kernels release the GIL, so the front-ends' threads run them side by
+side.
 """
 
 from functools import lru_cache
@@ -110,16 +111,15 @@ def _draw_row(out, k1, k2, variates, weight):
 
 
 @numba.njit(**_JIT)
-def draw_noise(out, low, high, variates, weight):
-    """Fill ``out`` (n, bins) with the hashed noise of keys ``(low, high)``.
-
-    Bin ``j`` of row ``i`` is ``variates[m] * weight[j]`` with ``m`` drawn as
-    the module's docstring says. Returns every row's sum (float64).
-    """
-    sums = np.empty(out.shape[0])
-    for i in range(out.shape[0]):
-        sums[i] = _draw_row(out[i], low[i], high[i], variates, weight)
-    return sums
+def _inject_row(s, p, noise_total, level, typed):
+    total = 0.0
+    for j in range(s.shape[0]):
+        total += s[j]
+    typed[0] = total / (noise_total * level) if noise_total > 0 else 0.0
+    scale, floor = typed[0], typed[1]
+    for j in range(s.shape[0]):
+        x = s[j] + p[j] * scale
+        p[j] = floor if x < floor else x
 
 
 @numba.njit(**_JIT)
@@ -133,14 +133,21 @@ def inject_noise(S, P, noise_sums, level, amin):
     """
     typed = np.empty(2, P.dtype)  # the scale and the floor in P's dtype
     typed[1] = amin
-    floor = typed[1]
     for i in range(S.shape[0]):
-        s, p = S[i], P[i]
-        total = 0.0
-        for j in range(s.shape[0]):
-            total += s[j]
-        typed[0] = total / (noise_sums[i] * level) if noise_sums[i] > 0 else 0.0
-        scale = typed[0]
-        for j in range(s.shape[0]):
-            x = s[j] + p[j] * scale
-            p[j] = floor if x < floor else x
+        _inject_row(S[i], P[i], noise_sums[i], level, typed)
+
+
+@numba.njit(**_JIT)
+def add_hashed_noise(S, P, low, high, variates, weight, level, amin):
+    """:func:`inject_noise` of the hashed noise of keys ``(low, high)``.
+
+    Row ``i`` of ``P`` gets the noise of key ``(low[i], high[i])``: bin ``j``
+    is ``variates[m] * weight[j]``, ``m`` drawn as the module's docstring
+    says; then :func:`inject_noise` adds it to ``S[i]``. Each row is drawn
+    and added while it is in the cache.
+    """
+    typed = np.empty(2, P.dtype)
+    typed[1] = amin
+    for i in range(S.shape[0]):
+        total = _draw_row(P[i], low[i], high[i], variates, weight)
+        _inject_row(S[i], P[i], total, level, typed)

@@ -41,7 +41,12 @@ import scipy.signal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ._hashed_noise import draw_noise, exponential_variates, inject_noise, sample_keys
+from ._hashed_noise import (
+    add_hashed_noise,
+    exponential_variates,
+    inject_noise,
+    sample_keys,
+)
 from ._validation import (
     check_n_jobs,
     check_positive_int,
@@ -315,18 +320,21 @@ def _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape, dty
                                      dtype=dtype).ravel()
         fixed_sum = fixed.sum(dtype=np.float64)
 
+    def given_noise(S, P):
+        """The callable's or the array's noise into ``P``; each row's sum."""
+        if callable(noise):
+            for i, rng in enumerate(sample_generators(S, base)):
+                P[i] = _checked_callable_noise(noise, sample_shape, rng, dtype)
+            return P.sum(axis=1, dtype=np.float64)
+        P[...] = fixed
+        return np.full(P.shape[0], fixed_sum)
+
     def kernel(S, out, lowest, low=None, high=None):
         S2, P = _flat(S), _flat(out)
         if isinstance(noise, str):
-            noise_sums = draw_noise(P, low, high, variates, weight)
-        elif callable(noise):
-            for i, rng in enumerate(sample_generators(S, base)):
-                P[i] = _checked_callable_noise(noise, sample_shape, rng, dtype)
-            noise_sums = P.sum(axis=1, dtype=np.float64)
+            add_hashed_noise(S2, P, low, high, variates, weight, level, amin)
         else:
-            P[...] = fixed
-            noise_sums = np.full(P.shape[0], fixed_sum)
-        inject_noise(S2, P, noise_sums, level, amin)
+            inject_noise(S2, P, given_noise(S, P), level, amin)
         np.log10(P, out=P)
         ref = _row_means(P)
         P -= ref[:, np.newaxis]

@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from skaudio._hashed_noise import (
-    draw_noise,
+    add_hashed_noise,
     exponential_variates,
     inject_noise,
     sample_keys,
@@ -34,25 +34,34 @@ def expected_noise(k1, k2, n_bins, weight):
     return -np.log((2 * m + 1) / 2**16) * weight
 
 
+def hashed_noise(low, high, n_bins, dtype=np.float64, weight=None):
+    """The kernel's noise: added to a flat sample of ones with level 1, P - 1
+    is the noise divided by its mean."""
+    weight = np.ones(n_bins, dtype) if weight is None else weight
+    P = np.empty((len(low), n_bins), dtype)
+    add_hashed_noise(np.ones_like(P), P, low, high,
+                     exponential_variates(np.dtype(dtype)), weight, 1.0, 1e-10)
+    return P - 1
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_bins", [1, 7, 64])
-def test_draw_noise_follows_its_definition(dtype, n_bins, rng):
+def test_hashed_noise_follows_its_definition(dtype, n_bins, rng):
     low = np.array([0, 1, 2**32 - 1], dtype=np.uint32)
     high = np.array([5, 0, 2**31], dtype=np.uint32)
     weight = rng.uniform(0.5, 2.0, n_bins).astype(dtype)
-    out = np.empty((3, n_bins), dtype)
-    rtol = 1e-6 if dtype == np.float32 else 1e-13
-    sums = draw_noise(out, low, high, exponential_variates(np.dtype(dtype)), weight)
+    noise = hashed_noise(low, high, n_bins, dtype, weight)
     for i in range(3):
         expected = expected_noise(low[i], high[i], n_bins, weight.astype(np.float64))
-        np.testing.assert_allclose(out[i], expected, rtol=rtol)
-    np.testing.assert_allclose(sums, out.sum(axis=1, dtype=np.float64), rtol=rtol)
+        # atol: P - 1 loses the digits of the smallest variates to rounding
+        np.testing.assert_allclose(noise[i], expected / expected.mean(),
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                   atol=np.finfo(dtype).eps)
 
 
-def test_noise_bins_are_independent_unit_exponentials():
+def test_hashed_noise_bins_are_independent_unit_exponentials():
     low, high = sample_keys(np.array([1, 2, 2**40 + 1], dtype=np.uint64), base=0)
-    E = np.empty((3, 50001))
-    draw_noise(E, low, high, exponential_variates(np.dtype(np.float64)), np.ones(50001))
+    E = hashed_noise(low, high, 50001)  # divided by its mean, which is close to 1
     for row in E:
         assert stats.kstest(row, "expon").pvalue > 1e-3
         assert abs(np.corrcoef(row[:-1], row[1:])[0, 1]) < 0.02  # neighbouring bins
@@ -80,6 +89,7 @@ def test_exponential_variates_are_the_table_of_odd_16_bit_uniforms():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_inject_noise_scales_adds_and_floors(dtype, rng):
+    """And add_hashed_noise, which injects its noise the same way."""
     S = rng.uniform(0, 1, (4, 30)).astype(dtype)
     S[2] = 0.0  # silent: no noise, every bin at the floor
     S[3, :5] = np.nan
@@ -96,3 +106,11 @@ def test_inject_noise_scales_adds_and_floors(dtype, rng):
     assert np.isnan(P[3]).all()  # NaN in, NaN out (its sum is NaN)
     # the noise, on average, lies level times below the sample's power
     np.testing.assert_allclose((P[0] - S[0]).mean(), S[0].mean() / 10.0, rtol=1e-5)
+
+    hashed = np.empty_like(S)
+    low, high = sample_keys(np.arange(4, dtype=np.uint64), base=0)
+    add_hashed_noise(S, hashed, low, high, exponential_variates(np.dtype(dtype)),
+                     np.ones(30, dtype), 10.0, 1e-3)
+    np.testing.assert_allclose((hashed[0] - S[0]).mean(), S[0].mean() / 10.0, rtol=1e-5)
+    np.testing.assert_allclose(hashed[2], dtype(1e-3))
+    assert np.isnan(hashed[3]).all()
