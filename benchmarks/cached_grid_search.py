@@ -26,10 +26,14 @@ cache folder per run:
 * ``Pipeline(memory)``: the features cached as above;
 * ``CachedTransformer``: the features step wrapped in
   ``skaudio.CachedTransformer(..., memory=...)``, which caches ``transform`` as
-  well as ``fit``: what the goal measures (at least 3x);
+  well as ``fit``;
+* ``CachedTransformer(per_sample)``: the same with ``per_sample=True``, which
+  caches every file's features on their own, since ``AudioLoader`` (with a
+  ``duration``) and ``MelSpectrogram`` learn nothing in ``fit``: each file is
+  decoded once in the whole search. What the goal measures (at least 3x);
 * ``features once``: the features of all files computed before the search,
-  leak-free because ``AudioLoader`` and ``MelSpectrogram`` learn nothing in
-  ``fit``; the grid then runs over ``PersaPlus -> ... -> RidgeClassifier``.
+  leak-free for the same reason; the grid then runs over ``PersaPlus -> ... ->
+  RidgeClassifier``. The best any cache can do.
 
 scikit-learn's ``memory`` caches ``fit_transform`` on the training folds only:
 scoring a candidate on its test fold calls ``transform`` again. With ``k``
@@ -39,8 +43,9 @@ refit) to ``(k - 1) + c + 1``, so the ratio cannot pass ``(k c + 1) / (k + c)``
 -- 2.6x for 5 folds and 5 candidates -- whatever the cache costs. The script
 prints that bound next to the measurement. ``CachedTransformer`` also caches
 the test folds' features (and a training fold that is another fold's test
-rows): each fold's files are decoded once, plus the refit's. All four give
-the same ``cv_results_`` scores and ``best_params_`` (checked).
+rows): each fold's files are decoded once, plus the refit's. With
+``per_sample=True`` every file is decoded once. All five give the same
+``cv_results_`` scores and ``best_params_`` (checked).
 """
 
 import argparse
@@ -80,7 +85,8 @@ def features():
                          MelSpectrogram(sr=SR, n_fft=256, hop_length=64, n_mels=N_MELS))
 
 
-def make_search(*, with_features=True, memory=None, cached_transformer=False, qs, cv):
+def make_search(*, with_features=True, memory=None, cached_transformer=False,
+                per_sample=False, qs, cv):
     """GridSearchCV over q; ``memory`` caches the features step only.
 
     A ``Pipeline``'s memory caches every transformer but the last step, each
@@ -89,14 +95,15 @@ def make_search(*, with_features=True, memory=None, cached_transformer=False, qs
     therefore sits on a small pipeline holding the features step (keyed on
     the file names) and a ``"passthrough"`` last step. With
     ``cached_transformer``, ``memory`` goes to a ``CachedTransformer`` around
-    the features step instead.
+    the features step instead (caching per sample with ``per_sample``).
     """
     bands = librosa.mel_frequencies(N_MELS + 2, fmax=SR / 2)[1:-1]
     steps = [("persaplus", PersaPlus(band_frequencies=bands, random_state=0)),
              ("stats", TemporalStatistics()), ("scale", StandardScaler()),
              ("ridge", RidgeClassifier())]
     if cached_transformer:
-        steps.insert(0, ("features", CachedTransformer(features(), memory=memory)))
+        steps.insert(0, ("features", CachedTransformer(features(), memory=memory,
+                                                       per_sample=per_sample)))
     elif with_features:
         steps.insert(0, ("features", Pipeline([("audio_mel", features()),
                                                ("out", "passthrough")], memory=memory)))
@@ -147,6 +154,9 @@ def main(argv=None):
     times = alternate({"no cache": no_cache, "Pipeline(memory)": cached("Pipeline(memory)"),
                        "CachedTransformer": cached("CachedTransformer",
                                                    cached_transformer=True),
+                       "CachedTransformer(per_sample)": cached(
+                           "CachedTransformer(per_sample)", cached_transformer=True,
+                           per_sample=True),
                        "features once": features_once}, repeats)
     reference = searches["no cache"]
     for name, search in searches.items():
@@ -175,15 +185,18 @@ def main(argv=None):
     print(f"\nPipeline(memory=...) speed-up: {ratios['Pipeline(memory)']:.2f}x (at most "
           f"{bound:.2f}x with {k} folds and {len(qs)} candidates, since scikit-learn "
           "caches fit_transform only and each test fold is transformed per candidate)")
-    print(f"CachedTransformer speed-up: {ratios['CachedTransformer']:.2f}x (goal >= 3x; "
-          "it caches the test folds' transform too)")
+    print(f"CachedTransformer speed-up: {ratios['CachedTransformer']:.2f}x (it caches "
+          "the test folds' transform too)")
+    print("CachedTransformer(per_sample=True) speed-up: "
+          f"{ratios['CachedTransformer(per_sample)']:.2f}x (goal >= 3x; every file is "
+          "decoded once)")
     print(f"one pass of the features over the {n} files: {F:.2f} s; the q-dependent "
           f"rest of the search: {once - F:.2f} s. With a free cache: Pipeline(memory) "
           f"{ceiling['Pipeline(memory)']:.2f}x, CachedTransformer "
           f"{ceiling['CachedTransformer']:.2f}x")
-    print(f"best parameters, equal in all four: {reference.best_params_}")
+    print(f"best parameters, equal in all five: {reference.best_params_}")
     print("(absolute times are noisy on a shared machine; the ratios are measured in one "
-          "run, alternating the four ways)")
+          "run, alternating the five ways)")
     path = write("cached_grid_search_quick" if args.quick else "cached_grid_search", {
         "setup": {"n_files": n, "sr": SR, "clip_seconds": 1.0, "qs": qs, "folds": k,
                   "classifier": "RidgeClassifier",
@@ -192,10 +205,14 @@ def main(argv=None):
         "feature_pass_seconds": feature_pass, "speedup_with_a_free_cache": ceiling,
         "best_params": reference.best_params_,
         "goals": [
-            {"figure": f"grid search over {len(qs)} q values, {k} folds: "
-                       "no cache / features in CachedTransformer(memory=...)",
-             "value": ratios["CachedTransformer"], "unit": "x", "goal": ">= 3",
-             "met": bool(ratios["CachedTransformer"] >= 3)},
+            {"figure": f"grid search over {len(qs)} q values, {k} folds: no cache / "
+                       "features in CachedTransformer(memory=..., per_sample=True)",
+             "value": ratios["CachedTransformer(per_sample)"], "unit": "x",
+             "goal": ">= 3", "met": bool(ratios["CachedTransformer(per_sample)"] >= 3)},
+            {"figure": "same search: no cache / CachedTransformer(memory=...) (caches "
+                       "each fold's features)",
+             "value": ratios["CachedTransformer"], "unit": "x", "goal": "report",
+             "met": None},
             {"figure": "same search: no cache / Pipeline(memory=...) (caches training "
                        "folds only)",
              "value": ratios["Pipeline(memory)"], "unit": "x",
@@ -204,9 +221,10 @@ def main(argv=None):
                        "cost nothing (measured feature pass and q-dependent rest)",
              "value": ceiling["CachedTransformer"], "unit": "x", "goal": "report",
              "met": None},
-            {"figure": "same search: no cache / mel features computed once before it",
-             "value": ratios["features once"], "unit": "x", "goal": ">= 3",
-             "met": bool(ratios["features once"] >= 3)},
+            {"figure": "same search: no cache / mel features computed once before it "
+                       "(the best a cache can do)",
+             "value": ratios["features once"], "unit": "x", "goal": "report",
+             "met": None},
         ],
     })
     print(f"wrote {path}")

@@ -4,14 +4,23 @@
 it is fitted on, so a grid search computes each training fold's features once;
 every candidate still transforms its test fold again. :class:`CachedTransformer`
 caches ``transform`` as well, keyed on the fitted transformer and the input:
-test folds, the refit and repeated searches then reuse the features too.
+test folds, the refit and repeated searches then reuse the features too. With
+``per_sample=True``, for transformers that learn nothing from data, it caches
+each sample's output on its own: every file's features are computed once,
+whatever the folds.
 """
+
+import os
+from pathlib import Path
 
 import joblib
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.utils import get_tags
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory
 
+from ._sample_store import SampleStore, check_samples, sample_keys
+from ._version import __version__
 from .base import VersionedStateMixin
 
 
@@ -36,6 +45,19 @@ def _transform(transformer, fit_key, X):
     return transformer.transform(X)
 
 
+def _learns_nothing(estimator):
+    """Whether ``estimator`` learns nothing in ``fit``: its tags say it needs no
+    fit, or it is a Pipeline or FeatureUnion of such steps."""
+    if isinstance(estimator, Pipeline):
+        steps = [step for _, step in estimator.steps]
+    elif isinstance(estimator, FeatureUnion):
+        steps = [step for _, step in estimator.transformer_list]
+    else:
+        return not get_tags(estimator).requires_fit
+    return all(_learns_nothing(step) for step in steps
+               if step is not None and not isinstance(step, str))
+
+
 class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Cache a transformer's ``fit`` and ``transform`` with :class:`joblib.Memory`.
 
@@ -47,20 +69,37 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     compute, for stateful transformers too, as long as fitting is
     deterministic.
 
+    With ``per_sample=True`` each sample's output is cached on its own, keyed
+    on the unfitted transformer and the sample (a file path with its size and
+    modification time, or an array row's bytes), and any set of samples seen
+    before is read back, in any order or subset. This is for transformers
+    that learn nothing from data and transform each sample independently --
+    every skaudio feature and front-end, and :class:`~skaudio.AudioLoader`
+    with a ``duration`` -- and is checked through their tags (``requires_fit``
+    false, or a Pipeline of such steps): ``fit`` then only fits a clone on the
+    first sample, to check the parameters. A grid search then computes each
+    file's features once, instead of once per fold.
+
     Use it for an expensive step whose input hashes fast: audio decoding and
     mel spectrograms fed with file names (hashed in microseconds), or
     :class:`~skaudio.VGGishEmbedder`. joblib hashes an array at roughly the
     speed a mel spectrogram is computed from it, so caching a cheap step fed
     with waveforms saves little. Don't cache a step whose output depends on a
-    ``random_state=None``: the first draw would be replayed.
+    ``random_state=None``: the first draw would be replayed. The cache knows
+    the skaudio version but not those of the libraries below it: clear it
+    after upgrading them.
 
     Parameters
     ----------
     transformer : estimator with ``fit`` and ``transform``
         The transformer to cache; it is cloned, not modified.
-    memory : None, str or joblib.Memory, default=None
+    memory : None, str, path or joblib.Memory, default=None
         Where to cache: a folder, a :class:`joblib.Memory`, or None (no
         caching, the plain transformer), as for :class:`sklearn.pipeline.Pipeline`.
+    per_sample : bool, default=False
+        Cache each sample's output on its own (see above); the transformer
+        must learn nothing from data and return an array with one row per
+        sample.
 
     Attributes
     ----------
@@ -86,15 +125,27 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     >>> again = mel.transform(X)   # read from the cache
     >>> first.shape, bool(np.array_equal(first, again))
     ((4, 16, 32), True)
+
+    Per sample, any subset of clips seen before is read back:
+
+    >>> mel = CachedTransformer(MelSpectrogram(sr=8000, n_mels=32), memory=folder,
+    ...                         per_sample=True)
+    >>> _ = mel.fit_transform(X)
+    >>> bool(np.array_equal(mel.transform(X[[3, 1]]), first[[3, 1]]))
+    True
     """
 
-    def __init__(self, transformer, memory=None):
+    def __init__(self, transformer, memory=None, per_sample=False):
         self.transformer = transformer
         self.memory = memory
+        self.per_sample = per_sample
 
     def _memory(self):
+        memory = self.memory
+        if isinstance(memory, os.PathLike):
+            memory = os.fspath(memory)
         try:
-            return check_memory(self.memory)
+            return check_memory(memory)
         except ValueError as error:
             raise ValueError(
                 f"CachedTransformer: memory must be None, a folder path or a "
@@ -114,16 +165,51 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._set_fitted(self._cached_fit(_fit, X, y, fit_params))
+        if self._per_sample():
+            self._fit_on_first_sample(X, y, fit_params)
+        else:
+            self._set_fitted(self._cached_fit(_fit, X, y, fit_params))
         return self
 
-    def _cached_fit(self, function, X, y, fit_params):
-        """``function(clone, X, y, fit_params, fit_key)`` through the cache."""
+    def _check_transformer(self):
         if not all(hasattr(self.transformer, m) for m in ("fit", "transform")):
             raise TypeError(
                 "CachedTransformer: transformer must have fit and transform methods; "
                 f"got {self.transformer!r}."
             )
+
+    def _per_sample(self):
+        """Whether to cache per sample: asked for, with a folder to cache in."""
+        self._check_transformer()
+        if not isinstance(self.per_sample, bool):
+            raise ValueError("CachedTransformer: per_sample must be True or False; "
+                             f"got {self.per_sample!r}.")
+        if not self.per_sample or self._memory().location is None:
+            return False
+        if not _learns_nothing(self.transformer):
+            raise ValueError(
+                "CachedTransformer: per_sample=True caches each sample's output on "
+                "its own, which needs a transformer that learns nothing from data; "
+                f"{type(self.transformer).__name__} (or one of its steps) learns in "
+                "fit. Use per_sample=False (for AudioLoader, set duration=...)."
+            )
+        return True
+
+    def _fit_on_first_sample(self, X, y, fit_params):
+        # The transformer learns nothing: a fit on one sample checks its
+        # parameters and gives the state a fit on all of them would.
+        X = check_samples(X)
+        first = [0] if _num_samples(X) else []
+        y = None if y is None else _safe_indexing(check_samples(y), first)
+        transformer = clone(self.transformer)
+        key = joblib.hash([transformer, __version__])
+        self._set_fitted(transformer.fit(_safe_indexing(X, first), y, **fit_params))
+        self._fit_key = None  # its transforms are cached per sample only
+        self._store = SampleStore(Path(self._memory().location) / "skaudio-per-sample"
+                                  / key)
+
+    def _cached_fit(self, function, X, y, fit_params):
+        """``function(clone, X, y, fit_params, fit_key)`` through the cache."""
         transformer = clone(self.transformer)
         self._fit_key = joblib.hash([transformer, X, y, fit_params])
         return self._memory().cache(function, ignore=_FIT_ARGUMENTS)(
@@ -146,8 +232,26 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         The output of ``transformer_.transform(X)``.
         """
         check_is_fitted(self, "transformer_")
-        return self._memory().cache(_transform, ignore=["transformer"])(
-            self.transformer_, self._fit_key, X)
+        if self._fit_key is not None:
+            return self._memory().cache(_transform, ignore=["transformer"])(
+                self.transformer_, self._fit_key, X)
+        X = check_samples(X)
+        keys = sample_keys(X)
+        if not keys:
+            return self.transformer_.transform(X)
+        missing = self._store.missing(keys)
+        if missing:
+            computed = self.transformer_.transform(_safe_indexing(X, missing))
+            if not (hasattr(computed, "dtype") and computed.dtype.kind in "biufc"
+                    and len(computed) == len(missing)):
+                raise TypeError(
+                    "CachedTransformer: per_sample=True needs a transformer whose "
+                    "output is a numeric array with one row per sample; "
+                    f"{type(self.transformer_).__name__} returned "
+                    f"{type(computed).__name__}. Use per_sample=False."
+                )
+            self._store.add([keys[i] for i in missing], computed)
+        return self._store.get(keys)
 
     def fit_transform(self, X, y=None, **fit_params):
         """The transformer's ``fit_transform``, cached like ``fit``.
@@ -162,6 +266,8 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         The output of ``transformer.fit_transform(X, y)``.
         """
+        if self._per_sample():
+            return self.fit(X, y, **fit_params).transform(X)
         Xt, transformer = self._cached_fit(_fit_transform, X, y, fit_params)
         self._set_fitted(transformer)
         return Xt

@@ -217,7 +217,7 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
         sr = self._check_params()
         paths = check_paths(X, name=type(self).__name__)
         if self.duration is not None:
-            self.n_samples_ = int(round(self.duration * sr))
+            self.n_samples_ = self._output_length(sr)
         else:
             self.n_samples_ = max(self._resampled_length(p, sr) for p in paths)
             if self.n_samples_ == 0:
@@ -228,11 +228,14 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Decode, resample, and trim or pad every file to ``n_samples_``."""
-        check_is_fitted(self, "n_samples_")
+        """Decode, resample, and trim or pad every file to ``n_samples_``.
+
+        With a ``duration``, the loader learns nothing and needs no ``fit``.
+        """
         sr = self._check_params()
+        n_samples = self._output_length(sr)
         paths = check_paths(X, name=type(self).__name__)
-        out = np.empty((len(paths), self.n_samples_), dtype=np.float32)
+        out = np.empty((len(paths), n_samples), dtype=np.float32)
         offset = float(self.offset)
         duration = None if self.duration is None else float(self.duration)
 
@@ -250,6 +253,12 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
             for start in range(0, len(paths), batch)
         )
         return out
+
+    def _output_length(self, sr):
+        if self.duration is not None:
+            return int(round(self.duration * sr))
+        check_is_fitted(self, "n_samples_")
+        return self.n_samples_
 
     def _resampled_length(self, path, sr):
         """Output length of one file, read from its header (nothing decoded)."""
@@ -269,4 +278,5 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
+        tags.requires_fit = self.duration is None  # else nothing is learned
         return tags

@@ -1,5 +1,6 @@
 """Pooling of time-frequency arrays into fixed-size feature vectors."""
 
+import numba
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -8,9 +9,34 @@ from .base import VersionedStateMixin
 
 STATISTICS = ("mean", "std", "min", "max")
 
-# Samples summarised at a time: about 1 MiB of float64, so that the passes of
-# the mean and the standard deviation read from the processor's cache.
-_CHUNK_ELEMENTS = 2**17
+
+@numba.njit(nogil=True, cache=True)
+def _moments(X, mean, std):
+    """Each band's mean and standard deviation over the frames of each sample.
+
+    ``X`` is ``(n, frames, bands)``; ``mean`` and ``std`` are float64 ``(n,
+    bands)`` outputs. The sums run over the frames in order, in float64, a
+    sample at a time while it is in the cache: the additions numpy makes for
+    ``X.mean(axis=1, dtype=np.float64)`` and ``X.std(axis=1,
+    dtype=np.float64)``, so the results are equal to theirs (the bands are
+    summed side by side, which vectorises).
+    """
+    n, n_frames, width = X.shape
+    total = np.empty(width)
+    for i in range(n):
+        total[:] = 0.0
+        for t in range(n_frames):
+            for b in range(width):
+                total[b] += X[i, t, b]
+        for b in range(width):
+            mean[i, b] = total[b] / n_frames
+        total[:] = 0.0
+        for t in range(n_frames):
+            for b in range(width):
+                d = X[i, t, b] - mean[i, b]
+                total[b] += d * d
+        for b in range(width):
+            std[i, b] = np.sqrt(total[b] / n_frames)
 
 
 def temporal_statistics(X, statistics=("mean", "std")):
@@ -21,7 +47,8 @@ def temporal_statistics(X, statistics=("mean", "std")):
     Mean and standard deviation (population, ``ddof=0``) accumulate in float64
     (the squares of large float32 values overflow float32), as
     ``X.mean(axis=1, dtype=np.float64)`` and ``X.std(axis=1, dtype=np.float64)``
-    and equal to them; they are computed on cache-sized chunks of samples.
+    do, and equal to them where there is more than one band (with one, numpy
+    sums pairwise and may differ in the last bit).
 
     Examples
     --------
@@ -30,30 +57,16 @@ def temporal_statistics(X, statistics=("mean", "std")):
     >>> temporal_statistics(X, ("mean", "max"))
     array([[ 4.,  5.,  6.,  7.,  8.,  9., 10., 11.]])
     """
-    n, n_frames = X.shape[0], X.shape[1]
-    width = int(np.prod(X.shape[2:]))
-    out = {s: np.empty((n, width), dtype=np.float64 if s in ("mean", "std") else X.dtype)
-           for s in statistics}
-    per = max(1, _CHUNK_ELEMENTS // max(1, n_frames * width))
-    for start in range(0, n, per):
-        rows = slice(start, start + per)
-        chunk = X[rows].reshape(-1, n_frames, width)
-        if "mean" in out or "std" in out:
-            C = chunk.astype(np.float64)  # a copy: the input is left alone
-            mean = C.sum(axis=1)
-            mean /= n_frames
-            if "mean" in out:
-                out["mean"][rows] = mean
-            if "std" in out:
-                C -= mean[:, np.newaxis]
-                np.square(C, out=C)
-                var = C.sum(axis=1)
-                var /= n_frames
-                np.sqrt(var, out=out["std"][rows])
-        if "min" in out:
-            np.min(chunk, axis=1, out=out["min"][rows])
-        if "max" in out:
-            np.max(chunk, axis=1, out=out["max"][rows])
+    flat = np.ascontiguousarray(X).reshape(X.shape[0], X.shape[1], -1)
+    out = {}
+    if "mean" in statistics or "std" in statistics:
+        out["mean"] = np.empty((flat.shape[0], flat.shape[2]))
+        out["std"] = np.empty_like(out["mean"])
+        _moments(flat, out["mean"], out["std"])
+    if "min" in statistics:
+        out["min"] = flat.min(axis=1)
+    if "max" in statistics:
+        out["max"] = flat.max(axis=1)
     return np.concatenate([out[s] for s in statistics], axis=1).astype(X.dtype, copy=False)
 
 

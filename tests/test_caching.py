@@ -245,3 +245,105 @@ def test_transform_cache_hits_for_transformers_that_pickle_differently(rng, tmp_
     again = CachedTransformer(_StampedScaler(), memory=str(tmp_path)).fit(X).transform(X)
     assert len(calls) == 1
     np.testing.assert_array_equal(again, first)
+
+
+def test_per_sample_search_computes_each_samples_features_once(data, tmp_path,
+                                                               monkeypatch):
+    """Every clip's mel spectrogram once, whatever the folds, candidates and refit."""
+    calls = _count_calls(monkeypatch, MelSpectrogram)
+    qs, cv = [3.0, 9.0, 15.0], StratifiedKFold(n_splits=3)
+
+    def search(features):
+        pipe = Pipeline([("mel", features), ("plus", PersaPlus(random_state=0)),
+                         ("pool", TemporalStatistics()),
+                         ("clf", LogisticRegression(max_iter=500))])
+        return GridSearchCV(pipe, {"plus__q": qs}, cv=cv).fit(data.data, data.target)
+
+    uncached = search(MelSpectrogram(**MEL))
+    calls[:] = []
+    cached = search(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path),
+                                      per_sample=True))
+    assert sum(calls) == len(data.data)
+    np.testing.assert_array_equal(cached.cv_results_["mean_test_score"],
+                                  uncached.cv_results_["mean_test_score"])
+    assert cached.best_params_ == uncached.best_params_
+
+
+def test_per_sample_cache_of_files_gives_the_pipeline_output(wav_files, tmp_path,
+                                                             monkeypatch):
+    from sklearn.pipeline import make_pipeline
+
+    from tests.conftest import write_tone
+
+    def features():
+        return make_pipeline(AudioLoader(sr=8000, duration=0.5), MelSpectrogram(**MEL))
+
+    paths = list(wav_files)
+    expected = features().fit_transform(paths)
+    calls = _count_calls(monkeypatch, AudioLoader)
+    cached = CachedTransformer(features(), memory=tmp_path / "cache", per_sample=True)
+    np.testing.assert_array_equal(cached.fit_transform(paths[:2]), expected[:2])
+    np.testing.assert_array_equal(cached.fit(paths[::-1]).transform(paths[::-1]),
+                                  expected[::-1])
+    assert calls == [1, 2, 1, 1]  # each fit on its first file; each file once
+    out = cached.transform(paths)
+    out[:] = 0  # the caller's array: the cache keeps its own
+    np.testing.assert_array_equal(cached.transform(paths), expected)
+    assert sum(calls) == 5
+    assert paths == list(wav_files)  # the input is not modified
+
+    # A rewritten file is a new sample: its features are computed again.
+    time.sleep(0.01)
+    write_tone(paths[1], seconds=0.5, freq=1234.0)
+    changed = cached.transform(paths)
+    assert sum(calls) == 6
+    np.testing.assert_array_equal(changed, features().fit_transform(paths))
+    assert not np.array_equal(changed[1], expected[1])
+
+
+def _rows_as_lists(X):
+    return [list(row) for row in X]
+
+
+def test_per_sample_cache_needs_a_transformer_that_learns_nothing(rng, tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = rng.uniform(size=(4, 6))
+    for stateful in (StandardScaler(), AudioLoader(sr=8000),
+                     make_pipeline(PerSampleNorm(), StandardScaler())):
+        with pytest.raises(ValueError, match="learns nothing from data"):
+            CachedTransformer(stateful, memory=str(tmp_path), per_sample=True).fit(X)
+    with pytest.raises(ValueError, match="per_sample must be True or False"):
+        CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=1).fit(X)
+    as_lists = FunctionTransformer(_rows_as_lists)
+    with pytest.raises(TypeError, match="numeric array with one row per sample"):
+        CachedTransformer(as_lists, memory=str(tmp_path), per_sample=True).fit_transform(X)
+    import scipy.sparse
+    with pytest.raises(TypeError, match="does not cache sparse input"):
+        CachedTransformer(FunctionTransformer(), memory=str(tmp_path),
+                          per_sample=True).fit_transform(scipy.sparse.csr_matrix(X))
+    # Without a cache folder it is the plain transformer, stateful or not.
+    plain = CachedTransformer(StandardScaler(), memory=None, per_sample=True)
+    np.testing.assert_allclose(plain.fit_transform(X), StandardScaler().fit_transform(X))
+
+
+def test_per_sample_cache_keys_arrays_by_their_bytes(rng, tmp_path, monkeypatch):
+    S = 10 ** rng.uniform(-6, 0, size=(6, 20, 16))
+    expected = PerSampleNorm().fit_transform(S)
+    expected32 = PerSampleNorm().fit_transform(S.astype(np.float32))
+    expected_divide = PerSampleNorm(method="divide").fit_transform(S)
+    calls = _count_calls(monkeypatch, PerSampleNorm)
+    cached = CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=True)
+    np.testing.assert_array_equal(cached.fit_transform(S[:4]), expected[:4])
+    np.testing.assert_array_equal(cached.transform(S[[5, 0, 4, 0]]), expected[[5, 0, 4, 0]])
+    assert calls == [4, 2]
+    np.testing.assert_array_equal(cached.transform(S.astype(np.float32)), expected32)
+    assert calls == [4, 2, 6]  # float32 rows are other samples
+    loaded = pickle.loads(pickle.dumps(cached))
+    np.testing.assert_array_equal(loaded.transform(S), expected)
+    assert calls == [4, 2, 6]  # a pickled copy reads the same folder
+    other = CachedTransformer(PerSampleNorm(method="divide"), memory=str(tmp_path),
+                              per_sample=True)
+    np.testing.assert_array_equal(other.fit_transform(S), expected_divide)
+    assert calls == [4, 2, 6, 6]  # other parameters, other cache

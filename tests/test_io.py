@@ -169,3 +169,17 @@ def test_fsdd_waveforms_equal_librosa_load(fsdd_path):
     expected = np.stack([librosa.util.fix_length(librosa.load(f, sr=16000)[0], size=16000)
                          for f in files])
     np.testing.assert_array_equal(X, expected)
+
+
+def test_audio_loader_with_a_duration_learns_nothing(wav_files):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils import get_tags
+
+    fixed = AudioLoader(sr=8000, duration=0.5)
+    assert not get_tags(fixed).requires_fit
+    np.testing.assert_array_equal(fixed.transform(wav_files),
+                                  AudioLoader(sr=8000, duration=0.5).fit_transform(wav_files))
+    learned = AudioLoader(sr=8000)  # the length comes from the files seen in fit
+    assert get_tags(learned).requires_fit
+    with pytest.raises(NotFittedError):
+        learned.transform(wav_files)

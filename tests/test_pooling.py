@@ -14,19 +14,33 @@ NUMPY = {
 }
 
 
-@pytest.mark.parametrize("chunk_elements", [1, 100, 2**17])  # many chunks, a few, one
-@pytest.mark.parametrize("shape", [(9, 7, 5), (4, 6, 3, 2)])
-def test_statistics_equal_numpy_across_chunks(rng, monkeypatch, shape, chunk_elements):
-    monkeypatch.setattr(pooling, "_CHUNK_ELEMENTS", chunk_elements)
-    X = rng.normal(3, 2, size=shape).astype(np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(9, 7, 5), (4, 6, 3, 2), (3, 130, 64)])
+def test_statistics_equal_numpy(rng, shape, dtype):
+    X = rng.normal(3, 2, size=shape).astype(dtype)
     given = X.copy()
     stats = ("std", "max", "mean", "min")
     out = TemporalStatistics(statistics=stats).fit_transform(X)
     expected = np.concatenate([NUMPY[s](X).reshape(len(X), -1) for s in stats],
-                              axis=1).astype(np.float32)
-    assert out.dtype == np.float32
+                              axis=1).astype(dtype)
+    assert out.dtype == dtype
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(X, given)  # the input is not modified
+
+
+def test_one_band_statistics_equal_numpy_to_rounding(rng):
+    """With one band numpy sums the frames pairwise; skaudio in order."""
+    X = rng.normal(3, 2, size=(5, 300, 1))
+    out = pooling.temporal_statistics(X, ("mean", "std"))
+    np.testing.assert_allclose(out, np.concatenate([X.mean(axis=1), X.std(axis=1)],
+                                                   axis=1), rtol=1e-13)
+
+
+def test_non_contiguous_input(rng):
+    X = rng.normal(size=(6, 20, 8))[:, :, ::2]
+    out = pooling.temporal_statistics(X, ("mean", "std"))
+    np.testing.assert_array_equal(out, np.concatenate([X.mean(axis=1), X.std(axis=1)],
+                                                      axis=1))
 
 
 def test_two_d_input_is_one_frame_per_row():
