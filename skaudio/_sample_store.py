@@ -25,28 +25,27 @@ import scipy.sparse
 _KEY_BYTES = 16
 
 
-def _digest(*parts):
-    h = hashlib.blake2b(digest_size=_KEY_BYTES)
-    for part in parts:
-        h.update(part)
-    return h.digest()
+def _digest(data):
+    return hashlib.blake2b(data, digest_size=_KEY_BYTES).digest()
 
 
 def _path_key(path):
     """A file's absolute path, size and modification time: a changed file misses."""
-    path = os.path.abspath(os.fspath(path))
+    path = os.fspath(path)
+    if not os.path.isabs(path):
+        path = os.path.abspath(path)
     try:
         stat = os.stat(path)
-        version = f"{stat.st_size}:{stat.st_mtime_ns}"
+        version = b"%d:%d" % (stat.st_size, stat.st_mtime_ns)
     except OSError:  # the transformer gives its own error for a missing file
-        version = "missing"
-    return _digest(b"path\0", path.encode(), b"\0", version.encode())
+        version = b"missing"
+    return _digest(b"path\0" + path.encode() + b"\0" + version)
 
 
 def _array_key(row):
     row = np.ascontiguousarray(row)
-    return _digest(b"array\0", f"{row.dtype.str}{row.shape}".encode(), b"\0",
-                   memoryview(row).cast("B"))
+    return _digest(b"array\0" + f"{row.dtype.str}{row.shape}\0".encode()
+                   + memoryview(row).cast("B"))
 
 
 def _element_key(element):
@@ -54,7 +53,7 @@ def _element_key(element):
         return _path_key(element)
     if isinstance(element, np.ndarray) and element.dtype.kind in "biufc":
         return _array_key(element)
-    return _digest(b"object\0", joblib.hash(element).encode())
+    return _digest(b"object\0" + joblib.hash(element).encode())
 
 
 def check_samples(X):
@@ -92,25 +91,27 @@ class SampleStore:
 
     def __init__(self, folder):
         self.folder = Path(folder)
-        self._index = {}  # key -> (segment id, row)
-        self._segments = set()
+        self._index = {}  # key -> (segment number, row)
+        self._segments = []  # segment ids, by number
 
     def __getstate__(self):  # the index is rebuilt from the folder
-        return {"folder": self.folder, "_index": {}, "_segments": set()}
+        return {"folder": self.folder, "_index": {}, "_segments": []}
+
+    def _enter(self, segment, keys):
+        number = len(self._segments)
+        self._segments.append(segment)
+        for row, key in enumerate(keys):
+            self._index.setdefault(key, (number, row))
 
     def _refresh(self):
         if not self.folder.is_dir():
             return
+        known = set(self._segments)
         for name in os.listdir(self.folder):
-            if not name.endswith(".keys.npy"):
-                continue
             segment = name[:-len(".keys.npy")]
-            if segment in self._segments:
-                continue
-            keys = np.load(self.folder / name)
-            for row, key in enumerate(keys):
-                self._index.setdefault(key.tobytes(), (segment, row))
-            self._segments.add(segment)
+            if name.endswith(".keys.npy") and segment not in known:
+                keys = np.load(self.folder / name)
+                self._enter(segment, [key.tobytes() for key in keys])
 
     def missing(self, keys):
         """Positions of ``keys`` that have no stored output."""
@@ -128,21 +129,19 @@ class SampleStore:
             with open(temporary, "wb") as file:
                 np.save(file, array, allow_pickle=False)
             os.replace(temporary, self.folder / f"{segment}{suffix}")
-        for row, key in enumerate(keys):
-            self._index.setdefault(key, (segment, row))
-        self._segments.add(segment)
+        self._enter(segment, keys)
 
     def get(self, keys):
         """The stored outputs of ``keys`` (every one present), as one new array."""
-        by_segment = {}
-        for position, key in enumerate(keys):
-            segment, row = self._index[key]
-            by_segment.setdefault(segment, ([], []))
-            by_segment[segment][0].append(position)
-            by_segment[segment][1].append(row)
+        numbers, rows = np.array([self._index[key] for key in keys], dtype=np.intp).T
+        used = np.unique(numbers)
         out = None
-        for segment, (positions, rows) in by_segment.items():
-            stored = np.load(self.folder / f"{segment}.npy", mmap_mode="r")
+        for number in used:
+            # Read from a memory map: only the rows asked for are copied.
+            stored = np.asarray(np.load(self.folder / f"{self._segments[number]}.npy",
+                                        mmap_mode="r"))
+            if len(used) == 1:
+                return stored[rows]
             if out is None:
                 out = np.empty((len(keys), *stored.shape[1:]), dtype=stored.dtype)
             elif stored.shape[1:] != out.shape[1:] or stored.dtype != out.dtype:
@@ -152,5 +151,6 @@ class SampleStore:
                     f"{out.dtype} and {stored.shape[1:]} {stored.dtype}); clear "
                     "that folder."
                 )
-            out[positions] = stored[rows]
+            here = np.flatnonzero(numbers == number)
+            out[here] = stored[rows[here]]
         return out
