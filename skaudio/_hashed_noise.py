@@ -5,14 +5,14 @@ are unit exponential variates times a colour's spectral density, at ``q`` dB
 below the sample's power. The variates come from a counter-based generator, so
 that a chunk of samples is drawn without one generator object per sample:
 
-* every sample has a 64-bit key (:func:`sample_keys`), whose low and high
+* every sample has a 64-bit key (:func:`noise_keys`), whose low and high
   halves are ``k1`` and ``k2``;
 * bin ``j`` takes 16 bits of the word ``hash32((k1 + (j // 2) * golden) ^ k2)``
   (the low half for even ``j``, the high half for odd ``j``) and keeps their 15
   high bits ``m``;
-* its variate is ``-ln((2 m + 1) / 2**16)``, the exponential of a uniform
-  variate in ``(0, 1)``, read from a table of the 2**15 values (largest
-  ``ln(2**16)``, about 11.1).
+* its variate is ``-ln((2 m + 1) / 2**16)``, minus the log of a uniform
+  variate in ``(0, 1)``: a unit exponential, read from a table of the 2**15
+  values (largest ``ln(2**16)``, about 11.1).
 
 ``hash32`` is Wellons' "lowbias32" integer hash and ``golden`` the 32-bit
 golden ratio ``0x9E3779B9``. Drawing, scaling, adding and flooring are compiled
@@ -43,8 +43,8 @@ def _mix64(z):
     return z
 
 
-def sample_keys(fingerprints, base):
-    """Every sample's key from the base seed and its fingerprint.
+def noise_keys(fingerprints, base):
+    """Every sample's noise key from the base seed and the sample's fingerprint.
 
     Parameters
     ----------

@@ -45,7 +45,7 @@ from ._hashed_noise import (
     add_hashed_noise,
     exponential_variates,
     inject_noise,
-    sample_keys,
+    noise_keys,
 )
 from ._validation import (
     check_n_jobs,
@@ -435,7 +435,7 @@ def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
     kernel = _persa_plus_kernel(q, noise, band_frequencies, base, amin, sample_shape,
                                 S.dtype)
     # The coloured noises' keys, for the whole batch at once.
-    keys = sample_keys(_fingerprints(S), base) if isinstance(noise, str) else ()
+    keys = noise_keys(_fingerprints(S), base) if isinstance(noise, str) else ()
     return _run(kernel, S, n_jobs, check_input=check_input, per_sample=keys)
 
 

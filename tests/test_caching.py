@@ -147,27 +147,33 @@ def test_persa_plus_output_is_a_function_of_its_parameters_and_input(est, rng):
     np.testing.assert_array_equal(est.fit_transform(S[::-1])[::-1], first)
 
 
+SEARCH_QS = [3.0, 9.0, 15.0]
+
+
+def _search_over_q(features, data):
+    """GridSearchCV over PERSA+'s q, 3 folds, with ``features`` as the first step."""
+    pipe = Pipeline([("mel", features), ("plus", PersaPlus(random_state=0)),
+                     ("pool", TemporalStatistics()),
+                     ("clf", LogisticRegression(max_iter=500))])
+    return GridSearchCV(pipe, {"plus__q": SEARCH_QS}, cv=StratifiedKFold(n_splits=3)
+                        ).fit(data.data, data.target)
+
+
 def test_cached_transformer_search_computes_the_features_once_per_fold(data, tmp_path,
                                                                        monkeypatch):
     """Training and test folds, once each whatever the number of candidates."""
     calls = _count_calls(monkeypatch, MelSpectrogram)
-    qs, cv = [3.0, 9.0, 15.0], StratifiedKFold(n_splits=3)
-
-    def search(features):
-        pipe = Pipeline([("mel", features), ("plus", PersaPlus(random_state=0)),
-                         ("pool", TemporalStatistics()),
-                         ("clf", LogisticRegression(max_iter=500))])
-        return GridSearchCV(pipe, {"plus__q": qs}, cv=cv).fit(data.data, data.target)
-
-    uncached = search(MelSpectrogram(**MEL))
-    assert len(calls) == len(qs) * 3 * 2 + 1  # candidates x folds x (train, test) + refit
+    uncached = _search_over_q(MelSpectrogram(**MEL), data)
+    # candidates x folds x (train, test) + the refit
+    assert len(calls) == len(SEARCH_QS) * 3 * 2 + 1
     calls[:] = []
-    cached = search(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)))
+    cached = _search_over_q(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)),
+                            data)
     assert len(calls) == 3 * 2 + 1  # folds x (train, test) + the refit on all clips
     np.testing.assert_array_equal(cached.cv_results_["mean_test_score"],
                                   uncached.cv_results_["mean_test_score"])
     assert cached.best_params_ == uncached.best_params_
-    search(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)))
+    _search_over_q(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path)), data)
     assert len(calls) == 3 * 2 + 1  # a second search: everything from the cache
 
 
@@ -251,18 +257,10 @@ def test_per_sample_search_computes_each_samples_features_once(data, tmp_path,
                                                                monkeypatch):
     """Every clip's mel spectrogram once, whatever the folds, candidates and refit."""
     calls = _count_calls(monkeypatch, MelSpectrogram)
-    qs, cv = [3.0, 9.0, 15.0], StratifiedKFold(n_splits=3)
-
-    def search(features):
-        pipe = Pipeline([("mel", features), ("plus", PersaPlus(random_state=0)),
-                         ("pool", TemporalStatistics()),
-                         ("clf", LogisticRegression(max_iter=500))])
-        return GridSearchCV(pipe, {"plus__q": qs}, cv=cv).fit(data.data, data.target)
-
-    uncached = search(MelSpectrogram(**MEL))
+    uncached = _search_over_q(MelSpectrogram(**MEL), data)
     calls[:] = []
-    cached = search(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path),
-                                      per_sample=True))
+    cached = _search_over_q(CachedTransformer(MelSpectrogram(**MEL), memory=str(tmp_path),
+                                              per_sample=True), data)
     assert sum(calls) == len(data.data)
     np.testing.assert_array_equal(cached.cv_results_["mean_test_score"],
                                   uncached.cv_results_["mean_test_score"])

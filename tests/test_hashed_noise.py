@@ -8,7 +8,7 @@ from skaudio._hashed_noise import (
     add_hashed_noise,
     exponential_variates,
     inject_noise,
-    sample_keys,
+    noise_keys,
 )
 
 
@@ -60,7 +60,7 @@ def test_hashed_noise_follows_its_definition(dtype, n_bins, rng):
 
 
 def test_hashed_noise_bins_are_independent_unit_exponentials():
-    low, high = sample_keys(np.array([1, 2, 2**40 + 1], dtype=np.uint64), base=0)
+    low, high = noise_keys(np.array([1, 2, 2**40 + 1], dtype=np.uint64), base=0)
     E = hashed_noise(low, high, 50001)  # divided by its mean, which is close to 1
     for row in E:
         assert stats.kstest(row, "expon").pvalue > 1e-3
@@ -71,11 +71,11 @@ def test_hashed_noise_bins_are_independent_unit_exponentials():
 
 def test_sample_keys_depend_on_seed_and_fingerprint():
     fingerprints = np.array([7, 7, 8], dtype=np.uint64)
-    low, high = sample_keys(fingerprints, base=0)
+    low, high = noise_keys(fingerprints, base=0)
     assert low.dtype == high.dtype == np.uint32
     assert (low[0], high[0]) == (low[1], high[1])  # same sample, same key
     assert (low[0], high[0]) != (low[2], high[2])
-    other_low, other_high = sample_keys(fingerprints, base=1)
+    other_low, other_high = noise_keys(fingerprints, base=1)
     assert (other_low[0], other_high[0]) != (low[0], high[0])
 
 
@@ -108,7 +108,7 @@ def test_inject_noise_scales_adds_and_floors(dtype, rng):
     np.testing.assert_allclose((P[0] - S[0]).mean(), S[0].mean() / 10.0, rtol=1e-5)
 
     hashed = np.empty_like(S)
-    low, high = sample_keys(np.arange(4, dtype=np.uint64), base=0)
+    low, high = noise_keys(np.arange(4, dtype=np.uint64), base=0)
     add_hashed_noise(S, hashed, low, high, exponential_variates(np.dtype(dtype)),
                      np.ones(30, dtype), 10.0, 1e-3)
     np.testing.assert_allclose((hashed[0] - S[0]).mean(), S[0].mean() / 10.0, rtol=1e-5)

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from skaudio import TemporalStatistics
-from skaudio import pooling
+from skaudio import TemporalStatistics, pooling
 
 NUMPY = {
     "mean": lambda X: X.mean(axis=1, dtype=np.float64),
