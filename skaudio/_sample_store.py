@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse
 
 _KEY_BYTES = 16
+_WRITING = "tmp-"  # the prefix of segment files still being written
 
 
 def _digest(data):
@@ -109,7 +110,8 @@ class SampleStore:
         known = set(self._segments)
         for name in os.listdir(self.folder):
             segment = name[:-len(".keys.npy")]
-            if name.endswith(".keys.npy") and segment not in known:
+            if (name.endswith(".keys.npy") and not name.startswith(_WRITING)
+                    and segment not in known):
                 keys = np.load(self.folder / name)
                 self._enter(segment, [key.tobytes() for key in keys])
 
@@ -125,7 +127,7 @@ class SampleStore:
         key_array = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(
             len(keys), _KEY_BYTES)
         for suffix, array in ((".npy", outputs), (".keys.npy", key_array)):
-            temporary = self.folder / f"tmp-{segment}{suffix}"
+            temporary = self.folder / f"{_WRITING}{segment}{suffix}"
             with open(temporary, "wb") as file:
                 np.save(file, array, allow_pickle=False)
             os.replace(temporary, self.folder / f"{segment}{suffix}")

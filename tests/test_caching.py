@@ -345,3 +345,13 @@ def test_per_sample_cache_keys_arrays_by_their_bytes(rng, tmp_path, monkeypatch)
                               per_sample=True)
     np.testing.assert_array_equal(other.fit_transform(S), expected_divide)
     assert calls == [4, 2, 6, 6]  # other parameters, other cache
+
+
+def test_per_sample_cache_ignores_segments_still_being_written(rng, tmp_path):
+    """Another process's half-written segment is neither read nor fatal."""
+    S = 10 ** rng.uniform(-6, 0, size=(4, 10, 8))
+    cached = CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=True)
+    cached.fit(S)
+    cached._store.folder.mkdir(parents=True)
+    (cached._store.folder / "tmp-0123.keys.npy").write_bytes(b"\x93NUMPY partial")
+    np.testing.assert_array_equal(cached.transform(S), PerSampleNorm().fit_transform(S))
