@@ -84,9 +84,9 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     :class:`~skaudio.VGGishEmbedder`. joblib hashes an array at roughly the
     speed a mel spectrogram is computed from it, so caching a cheap step fed
     with waveforms saves little. Don't cache a step whose output depends on a
-    ``random_state=None``: the first draw would be replayed. The cache knows
-    the skaudio version but not those of the libraries below it: clear it
-    after upgrading them.
+    ``random_state=None``: the first draw would be replayed. Clear the folder
+    after upgrading skaudio or the libraries below it (the per-sample cache
+    tells skaudio versions apart, not the others).
 
     Parameters
     ----------
