@@ -86,8 +86,7 @@ def _row_means(X2):
     return np.einsum("ij->i", X2) / X2.dtype.type(X2.shape[1])
 
 
-def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False,
-                per_sample=()):
+def _map_chunks(kernel, S, n_jobs, per_sample=()):
     """Apply ``kernel(S_chunk, out_chunk, lowest, *per_sample_chunks)`` to chunks.
 
     Chunks of whole samples, about ``_CHUNK_ELEMENTS`` bins each, go to
@@ -95,13 +94,13 @@ def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False,
     chunk as it finishes one and writing its part of one output array.
     ``lowest`` is the chunk's smallest value; ``per_sample`` arrays (one row per
     sample) are sliced like the chunk. Returns the output and whether every
-    kernel call returned True (its output is finite) and, with
-    ``check_input``, every chunk is non-negative and not NaN (checked while the
-    chunk is in the cache, instead of in passes of their own).
+    kernel call returned True (its output is finite) and every chunk is
+    non-negative and not NaN (checked while the chunk is in the cache, instead
+    of in passes of their own).
     """
     S = np.ascontiguousarray(S)
     out = np.empty_like(S)
-    per = max(1, (chunk_elements or _CHUNK_ELEMENTS) // max(1, S[0].size))
+    per = max(1, _CHUNK_ELEMENTS // max(1, S[0].size))
     starts = range(0, S.shape[0], per)
     next_starts = iter(starts)  # shared: taking an item is atomic under the GIL
 
@@ -111,7 +110,7 @@ def _map_chunks(kernel, S, n_jobs, chunk_elements=None, check_input=False,
             rows = slice(start, start + per)
             chunk = S[rows]
             lowest = chunk.min()
-            if check_input and not lowest >= 0:  # False for NaN too
+            if not lowest >= 0:  # False for NaN too
                 return False
             extra = [a[rows] for a in per_sample]
             finite &= bool(kernel(chunk, out[rows], lowest, *extra))
@@ -165,10 +164,39 @@ def _persa_kernel(method, amin):
     return kernel
 
 
-def _run(kernel, S, n_jobs, chunk_elements=None, check_input=False, per_sample=()):
-    """``_map_chunks`` with overflow left to the caller's finiteness check."""
+def _run(kernel, S, n_jobs, per_sample=()):
+    """``_map_chunks`` checking the input's values, overflow left to ``_apply``."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return _map_chunks(kernel, S, n_jobs, chunk_elements, check_input, per_sample)
+        return _map_chunks(kernel, S, n_jobs, per_sample)
+
+
+def _apply(owner, S, check_params, compute, params):
+    """Check ``params`` and ``S``, then ``compute(S, **params)``, with clear errors.
+
+    The shared path of every front-end function and transformer: the shape and
+    dtype are checked first, the values (non-negative, not NaN) while they are
+    transformed; on a failure the full check says what was wrong, and an
+    output that overflowed the dtype says so.
+    """
+    check_params(owner, **params)
+    S = check_time_frequency(S, name=owner, check_values=False)
+    out, ok = compute(S, **params)
+    if not ok:
+        check_time_frequency(S, name=owner)
+        raise ValueError(
+            f"{owner} overflowed {S.dtype} on input values up to {S.max():.3g}; "
+            "pass float64 input or rescale it."
+        )
+    return out
+
+
+def _check_log_params(owner, *, amin, n_jobs):
+    check_scalar_real(amin, "amin", owner=owner, min_val=0, include_min=False)
+    check_n_jobs(n_jobs, owner=owner)
+
+
+def _log_compression(S, *, amin, n_jobs):
+    return _run(_log_kernel(amin), S, n_jobs)
 
 
 def log_compression(S, *, amin=1e-10, n_jobs=-1):
@@ -183,7 +211,20 @@ def log_compression(S, *, amin=1e-10, n_jobs=-1):
     >>> log_compression(np.array([[1.0, 100.0, 0.0]]))
     array([[  0.,   2., -10.]])
     """
-    return _run(_log_kernel(amin), S, n_jobs)[0]
+    return _apply("log_compression", S, _check_log_params, _log_compression,
+                  dict(amin=amin, n_jobs=n_jobs))
+
+
+def _check_per_sample_norm_params(owner, *, method, amin, n_jobs):
+    _check_log_params(owner, amin=amin, n_jobs=n_jobs)
+    if method not in ("subtract", "divide"):
+        raise ValueError(
+            f"{owner}: method must be 'subtract' or 'divide'; got {method!r}."
+        )
+
+
+def _per_sample_norm(S, *, method, amin, n_jobs):
+    return _run(_persa_kernel(method, amin), S, n_jobs)
 
 
 def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=-1):
@@ -202,7 +243,8 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=-1):
     >>> per_sample_norm(np.array([[1.0, 100.0]]))
     array([[-1.,  1.]])
     """
-    return _run(_persa_kernel(method, amin), S, n_jobs)[0]
+    return _apply("per_sample_norm", S, _check_per_sample_norm_params,
+                  _per_sample_norm, dict(method=method, amin=amin, n_jobs=n_jobs))
 
 
 def _band_psd(n_bands, color, band_frequencies):
@@ -421,13 +463,27 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     >>> out.shape, bool(np.allclose(out.mean(axis=(1, 2)), 0))
     ((2, 10, 8), True)
     """
-    return _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs)[0]
+    return _apply("persa_plus", S, _check_persa_plus_params, _persa_plus,
+                  dict(q=q, noise=noise, band_frequencies=band_frequencies,
+                       random_state=random_state, amin=amin, n_jobs=n_jobs))
 
 
-def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
-                check_input=False):
+def _check_persa_plus_params(owner, *, q, noise, band_frequencies, random_state, amin,
+                             n_jobs):
+    _check_log_params(owner, amin=amin, n_jobs=n_jobs)
+    check_scalar_real(q, "q", owner=owner, allow_inf=True)
+    if np.isneginf(q):
+        raise ValueError(f"{owner}: q must be finite or +inf; got -inf.")
+    if isinstance(noise, str) and noise not in NOISE_COLORS:
+        raise ValueError(
+            f"{owner}: noise must be one of {sorted(NOISE_COLORS)}, an array "
+            f"or a callable; got {noise!r}."
+        )
+
+
+def _persa_plus(S, *, q, noise, band_frequencies, random_state, amin, n_jobs):
     if np.isinf(q):
-        return _run(_persa_kernel("subtract", amin), S, n_jobs, check_input=check_input)
+        return _per_sample_norm(S, method="subtract", amin=amin, n_jobs=n_jobs)
     sample_shape = S.shape[1:]
     if not isinstance(noise, str) and not callable(noise):
         noise = _check_noise_array(noise, sample_shape)
@@ -436,7 +492,7 @@ def _persa_plus(S, q, noise, band_frequencies, random_state, amin, n_jobs,
                                 S.dtype)
     # The coloured noises' keys, for the whole batch at once.
     keys = noise_keys(_fingerprints(S), base) if isinstance(noise, str) else ()
-    return _run(kernel, S, n_jobs, check_input=check_input, per_sample=keys)
+    return _run(kernel, S, n_jobs, per_sample=keys)
 
 
 def _log_threshold_kernel(c):
@@ -473,7 +529,17 @@ def log_threshold(S, *, c=30.0, n_jobs=-1):
     >>> [round(float(v), 4) for v in out[0]]
     [0.0004, -2.9996]
     """
-    return _run(_log_threshold_kernel(c), S, n_jobs)[0]
+    return _apply("log_threshold", S, _check_log_threshold_params, _log_threshold,
+                  dict(c=c, n_jobs=n_jobs))
+
+
+def _check_log_threshold_params(owner, *, c, n_jobs):
+    check_scalar_real(c, "c", owner=owner, min_val=0, include_min=False)
+    check_n_jobs(n_jobs, owner=owner)
+
+
+def _log_threshold(S, *, c, n_jobs):
+    return _run(_log_threshold_kernel(c), S, n_jobs)
 
 
 def _pcen_kernel(sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
@@ -554,27 +620,54 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
     >>> pcen(S).shape
     (2, 50, 8)
     """
-    return _pcen(S, sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
-                 input_scale, n_jobs)[0]
+    return _apply("pcen", S, _check_pcen_params, _pcen,
+                  dict(sr=sr, hop_length=hop_length, gain=gain, bias=bias, power=power,
+                       time_constant=time_constant, eps=eps, b=b, max_size=max_size,
+                       input_scale=input_scale, n_jobs=n_jobs))
 
 
-def _pcen(S, sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
-          input_scale, n_jobs, check_input=False):
+def _check_pcen_params(owner, *, sr, hop_length, gain, bias, power, time_constant, eps,
+                       b, max_size, input_scale, n_jobs):
+    positive = dict(min_val=0, include_min=False)
+    for name, value, kwargs in [
+        ("sr", sr, positive),
+        ("hop_length", hop_length, positive),
+        ("gain", gain, dict(min_val=0)),
+        ("bias", bias, dict(min_val=0)),
+        ("power", power, dict(min_val=0)),
+        ("time_constant", time_constant, positive),
+        ("eps", eps, positive),
+        ("input_scale", input_scale, positive),
+    ]:
+        check_scalar_real(value, name, owner=owner, **kwargs)
+    if b is not None:
+        b = check_scalar_real(b, "b", owner=owner, min_val=0)
+        if b > 1:
+            raise ValueError(f"{owner}: b must lie in [0, 1]; got {b}.")
+    check_positive_int(max_size, "max_size", owner=owner)
+    check_n_jobs(n_jobs, owner=owner)
+
+
+def _pcen(S, *, sr, hop_length, gain, bias, power, time_constant, eps, b, max_size,
+          input_scale, n_jobs):
     two_d = S.ndim == 2
     S3 = S[:, np.newaxis, :] if two_d else S
     kernel = _pcen_kernel(sr, hop_length, gain, bias, power, time_constant, eps, b,
                           max_size, input_scale, S.dtype)
-    out, ok = _run(kernel, S3, n_jobs, check_input=check_input)
+    out, ok = _run(kernel, S3, n_jobs)
     return (out[:, 0, :] if two_d else out), ok
 
 
 class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Shared shell of the stateless per-sample front-ends.
 
-    Subclasses implement ``_transform(S)`` on a validated non-negative array;
-    ``_check_params`` checks ``amin`` where a front-end has one and is extended
-    for the other parameters.
+    A subclass names its parameter check and its computation, the private
+    functions behind its public function (same parameters, ``(out, ok)``
+    result), as ``_check_params`` and ``_compute``.
     """
+
+    _check_params = None
+    _compute = None
 
     def fit(self, X, y=None):
         """Validate parameters and input; a front-end learns nothing from data.
@@ -588,8 +681,9 @@ class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
-        X = check_time_frequency(X, name=type(self).__name__)
+        name = type(self).__name__
+        self._check_params(name, **self.get_params(deep=False))
+        X = check_time_frequency(X, name=name)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -606,25 +700,8 @@ class _FrontEnd(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of the same shape and float dtype
         """
-        self._check_params()
-        name = type(self).__name__
-        # Values (finite, non-negative) are checked chunk by chunk as they are
-        # transformed; on a failure the full check says what is wrong.
-        X = check_time_frequency(X, name=name, check_values=False)
-        out, ok = self._transform(X)
-        if not ok:
-            check_time_frequency(X, name=name)
-            raise ValueError(
-                f"{type(self).__name__} overflowed {X.dtype} on input values up to "
-                f"{X.max():.3g}; pass float64 input or rescale it."
-            )
-        return out
-
-    def _check_params(self):
-        name = type(self).__name__
-        if hasattr(self, "amin"):
-            check_scalar_real(self.amin, "amin", owner=name, min_val=0, include_min=False)
-        check_n_jobs(self.n_jobs, owner=name)
+        return _apply(type(self).__name__, X, self._check_params, self._compute,
+                      self.get_params(deep=False))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -658,12 +735,12 @@ class LogCompression(_FrontEnd):
     array([[0., 1.]])
     """
 
+    _check_params = staticmethod(_check_log_params)
+    _compute = staticmethod(_log_compression)
+
     def __init__(self, amin=1e-10, n_jobs=-1):
         self.amin = amin
         self.n_jobs = n_jobs
-
-    def _transform(self, S):
-        return _run(_log_kernel(self.amin), S, self.n_jobs, check_input=True)
 
 
 class PerSampleNorm(_FrontEnd):
@@ -698,22 +775,13 @@ class PerSampleNorm(_FrontEnd):
     True
     """
 
+    _check_params = staticmethod(_check_per_sample_norm_params)
+    _compute = staticmethod(_per_sample_norm)
+
     def __init__(self, method="subtract", amin=1e-10, n_jobs=-1):
         self.method = method
         self.amin = amin
         self.n_jobs = n_jobs
-
-    def _check_params(self):
-        super()._check_params()
-        if self.method not in ("subtract", "divide"):
-            raise ValueError(
-                f"PerSampleNorm: method must be 'subtract' or 'divide'; got "
-                f"{self.method!r}."
-            )
-
-    def _transform(self, S):
-        return _run(_persa_kernel(self.method, self.amin), S, self.n_jobs,
-                    check_input=True)
 
 
 class PersaPlus(_FrontEnd):
@@ -772,6 +840,9 @@ class PersaPlus(_FrontEnd):
     ((4, 20, 16), True)
     """
 
+    _check_params = staticmethod(_check_persa_plus_params)
+    _compute = staticmethod(_persa_plus)
+
     def __init__(self, q=9.0, noise="pink", band_frequencies=None, random_state=None,
                  amin=1e-10, n_jobs=-1):
         self.q = q
@@ -780,21 +851,6 @@ class PersaPlus(_FrontEnd):
         self.random_state = random_state
         self.amin = amin
         self.n_jobs = n_jobs
-
-    def _check_params(self):
-        super()._check_params()
-        check_scalar_real(self.q, "q", owner="PersaPlus", allow_inf=True)
-        if np.isneginf(self.q):
-            raise ValueError("PersaPlus: q must be finite or +inf; got -inf.")
-        if isinstance(self.noise, str) and self.noise not in NOISE_COLORS:
-            raise ValueError(
-                f"PersaPlus: noise must be one of {sorted(NOISE_COLORS)}, an array "
-                f"or a callable; got {self.noise!r}."
-            )
-
-    def _transform(self, S):
-        return _persa_plus(S, self.q, self.noise, self.band_frequencies,
-                           self.random_state, self.amin, self.n_jobs, check_input=True)
 
 
 class LogThreshold(_FrontEnd):
@@ -823,16 +879,12 @@ class LogThreshold(_FrontEnd):
     True
     """
 
+    _check_params = staticmethod(_check_log_threshold_params)
+    _compute = staticmethod(_log_threshold)
+
     def __init__(self, c=30.0, n_jobs=-1):
         self.c = c
         self.n_jobs = n_jobs
-
-    def _check_params(self):
-        super()._check_params()
-        check_scalar_real(self.c, "c", owner="LogThreshold", min_val=0, include_min=False)
-
-    def _transform(self, S):
-        return _run(_log_threshold_kernel(self.c), S, self.n_jobs, check_input=True)
 
 
 class PCEN(_FrontEnd):
@@ -866,6 +918,9 @@ class PCEN(_FrontEnd):
     True
     """
 
+    _check_params = staticmethod(_check_pcen_params)
+    _compute = staticmethod(_pcen)
+
     def __init__(self, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
                  time_constant=0.400, eps=1e-6, b=None, max_size=1, input_scale=2**31,
                  n_jobs=-1):
@@ -880,27 +935,3 @@ class PCEN(_FrontEnd):
         self.max_size = max_size
         self.input_scale = input_scale
         self.n_jobs = n_jobs
-
-    def _check_params(self):
-        super()._check_params()
-        for name, kwargs in {
-            "sr": dict(min_val=0, include_min=False),
-            "hop_length": dict(min_val=0, include_min=False),
-            "gain": dict(min_val=0),
-            "bias": dict(min_val=0),
-            "power": dict(min_val=0),
-            "time_constant": dict(min_val=0, include_min=False),
-            "eps": dict(min_val=0, include_min=False),
-            "input_scale": dict(min_val=0, include_min=False),
-        }.items():
-            check_scalar_real(getattr(self, name), name, owner="PCEN", **kwargs)
-        if self.b is not None:
-            b = check_scalar_real(self.b, "b", owner="PCEN", min_val=0)
-            if b > 1:
-                raise ValueError(f"PCEN: b must lie in [0, 1]; got {b}.")
-        check_positive_int(self.max_size, "max_size", owner="PCEN")
-
-    def _transform(self, S):
-        return _pcen(S, self.sr, self.hop_length, self.gain, self.bias, self.power,
-                     self.time_constant, self.eps, self.b, self.max_size,
-                     self.input_scale, self.n_jobs, check_input=True)

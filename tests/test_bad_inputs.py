@@ -9,10 +9,12 @@ reliability section states how many cases each component faces, and
 """
 
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.preprocessing import FunctionTransformer
 
 from skaudio import (
     PCEN,
@@ -31,6 +33,13 @@ from skaudio import (
     VGGLikeClassifier,
 )
 from skaudio.embedding import VGGishEmbedder, load_vggish_weights
+from skaudio.frontends import (
+    log_compression,
+    log_threshold,
+    pcen,
+    per_sample_norm,
+    persa_plus,
+)
 from skaudio.embedding._weights import published_keys
 
 from .conftest import write_tone
@@ -126,6 +135,15 @@ def tf_expectation(component, expected):
 TF_COMPONENTS = [LogCompression(), PerSampleNorm(), PerSampleNorm(method="divide"),
                  PersaPlus(random_state=0), LogThreshold(), PCEN(), TemporalStatistics(),
                  Deltas(width=3)]
+# The plain functions behind the front-ends, and the transformer whose
+# expectations each shares.
+FRONT_END_FUNCTIONS = {
+    "log_compression": (log_compression, LogCompression()),
+    "per_sample_norm": (per_sample_norm, PerSampleNorm()),
+    "persa_plus": (partial(persa_plus, random_state=0), PersaPlus()),
+    "log_threshold": (log_threshold, LogThreshold()),
+    "pcen": (pcen, PCEN()),
+}
 NETWORK = VGGLikeClassifier(filters=(4,), dense_units=4, epochs=1, batch_size=8,
                             run_eagerly=True, random_state=0)
 
@@ -163,6 +181,15 @@ def test_melspectrogram(case):
 def test_time_frequency_components(component, case):
     X, expected = TF_CASES[case]
     _check(component, X, tf_expectation(component, expected))
+
+
+@pytest.mark.parametrize("function", FRONT_END_FUNCTIONS)
+@pytest.mark.parametrize("case", TF_CASES)
+def test_front_end_functions(function, case):
+    """Called directly, the functions answer bad input as their transformers do."""
+    X, expected = TF_CASES[case]
+    func, transformer = FRONT_END_FUNCTIONS[function]
+    _check(FunctionTransformer(func), X, tf_expectation(transformer, expected))
 
 
 @pytest.mark.parametrize("case", TF_CASES)
@@ -380,6 +407,7 @@ def case_counts():
     for component in TF_COMPONENTS:
         name = type(component).__name__
         counts[name] = len(TF_CASES)
+    counts.update({name: len(TF_CASES) for name in FRONT_END_FUNCTIONS})
     counts["VGGishEmbedder"] = len(VGGISH_CASES)
     counts["load_vggish_weights"] = len(WEIGHT_FILE_CASE_NAMES)
     return counts
@@ -388,5 +416,5 @@ def case_counts():
 def test_readme_states_the_case_counts():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for name, count in case_counts().items():
-        assert re.search(rf"\| `{name}` \| {count} \|", readme), \
+        assert re.search(rf"\| (`\w+`, )?`{name}`(, `\w+`)? \| {count} \|", readme), \
             f"README's reliability table should say {name} faces {count} cases"

@@ -12,7 +12,14 @@ from skaudio import (
     PerSampleNorm,
     PersaPlus,
 )
-from skaudio.frontends import colored_noise, persa_plus
+from skaudio.frontends import (
+    colored_noise,
+    log_compression,
+    log_threshold,
+    pcen,
+    per_sample_norm,
+    persa_plus,
+)
 
 ALL_FRONTENDS = [LogCompression(), PerSampleNorm(), PerSampleNorm(method="divide"),
                  PersaPlus(random_state=0), LogThreshold(), PCEN()]
@@ -245,6 +252,11 @@ def test_bad_input_raises_clear_value_error(frontend, bad, message):
         frontend.fit_transform(bad)
 
 
+ALL_FRONTEND_CLASSES = [LogCompression, PerSampleNorm, PersaPlus, LogThreshold, PCEN]
+FUNCTION_OF = dict(zip(ALL_FRONTEND_CLASSES, [log_compression, per_sample_norm,
+                                              persa_plus, log_threshold, pcen]))
+
+
 @pytest.mark.parametrize("frontend, message", [
     (LogCompression(amin=0), "amin must be > 0"),
     (PerSampleNorm(method="median"), "method must be"),
@@ -257,8 +269,12 @@ def test_bad_input_raises_clear_value_error(frontend, bad, message):
     (PCEN(time_constant=0), "time_constant must be > 0"),
 ])
 def test_bad_parameters_raise(frontend, message, power):
-    with pytest.raises(ValueError, match=message):
+    """The transformer and its function both name themselves and the parameter."""
+    with pytest.raises(ValueError, match=f"{type(frontend).__name__}: {message}"):
         frontend.fit(power)
+    function = FUNCTION_OF[type(frontend)]
+    with pytest.raises(ValueError, match=f"{function.__name__}: {message}"):
+        function(power, **frontend.get_params())
 
 
 @pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
@@ -269,7 +285,6 @@ def test_input_is_never_modified(frontend, power):
     np.testing.assert_array_equal(S, power)
 
 
-ALL_FRONTEND_CLASSES = [LogCompression, PerSampleNorm, PersaPlus, LogThreshold, PCEN]
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
