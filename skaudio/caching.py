@@ -11,6 +11,7 @@ whatever the folds.
 """
 
 import os
+import pickle
 from pathlib import Path
 
 import joblib
@@ -42,6 +43,23 @@ def _fit_transform(transformer, X, y, fit_params, fit_key):
 
 def _transform(transformer, fit_key, X):
     return transformer.transform(X)
+
+
+def _cache_key(*objects):
+    """joblib's hash of ``objects``, with a clear error when they do not pickle."""
+    try:
+        return joblib.hash(list(objects))
+    except (pickle.PicklingError, AttributeError, TypeError) as error:
+        # joblib wraps pickle's message with a repr of everything it hashed.
+        reason = error.args[0] if error.args else error
+        if isinstance(reason, tuple):
+            reason = reason[0]
+        raise TypeError(
+            "CachedTransformer: the cache key is a hash of the transformer's "
+            f"parameters and the input, which must pickle, and they do not ({reason}). "
+            "A lambda or a function defined inside another does not pickle: define "
+            "it at a module's top level."
+        ) from error
 
 
 def _learns_nothing(estimator):
@@ -201,7 +219,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         first = [0] if _num_samples(X) else []
         y = None if y is None else _safe_indexing(check_samples(y), first)
         transformer = clone(self.transformer)
-        key = joblib.hash([transformer, __version__])
+        key = _cache_key(transformer, __version__)
         self._set_fitted(transformer.fit(_safe_indexing(X, first), y, **fit_params))
         self._fit_key = None  # its transforms are cached per sample only
         self._store = SampleStore(Path(self._memory().location) / "skaudio-per-sample"
@@ -210,7 +228,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     def _cached_fit(self, function, X, y, fit_params):
         """``function(clone, X, y, fit_params, fit_key)`` through the cache."""
         transformer = clone(self.transformer)
-        self._fit_key = joblib.hash([transformer, X, y, fit_params])
+        self._fit_key = _cache_key(transformer, X, y, fit_params)
         return self._memory().cache(function, ignore=_FIT_ARGUMENTS)(
             transformer, X, y, fit_params, self._fit_key)
 

@@ -11,8 +11,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skaudio import (
     PCEN,
@@ -231,6 +231,14 @@ def test_cached_transformer_errors(tmp_path):
         cached.transform(np.ones((3, 3)))
 
 
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_unpicklable_parameters_are_a_clear_error(per_sample, tmp_path):
+    cached = CachedTransformer(FunctionTransformer(lambda X: 2 * X), memory=tmp_path,
+                               per_sample=per_sample)
+    with pytest.raises(TypeError, match="must pickle.*lambda.*define it at a module's"):
+        cached.fit_transform(np.ones((3, 2)))
+
+
 class _StampedScaler(StandardScaler):
     """Once fitted, pickles to different bytes every time, as a Keras model does."""
 
@@ -269,8 +277,6 @@ def test_per_sample_search_computes_each_samples_features_once(data, tmp_path,
 
 def test_per_sample_cache_of_files_gives_the_pipeline_output(wav_files, tmp_path,
                                                              monkeypatch):
-    from sklearn.pipeline import make_pipeline
-
     from tests.conftest import write_tone
 
     def features():
@@ -304,9 +310,6 @@ def _rows_as_lists(X):
 
 
 def test_per_sample_cache_needs_a_transformer_that_learns_nothing(rng, tmp_path):
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
     X = rng.uniform(size=(4, 6))
     for stateful in (StandardScaler(), AudioLoader(sr=8000),
                      make_pipeline(PerSampleNorm(), StandardScaler())):
