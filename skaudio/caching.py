@@ -104,7 +104,10 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     with waveforms saves little. Don't cache a step whose output depends on a
     ``random_state=None``: the first draw would be replayed. Clear the folder
     after upgrading skaudio or the libraries below it (the per-sample cache
-    tells skaudio versions apart, not the others).
+    tells skaudio versions apart, not the others). Nothing is ever evicted:
+    the folder grows with every parameter set and every rewritten file until
+    it is deleted (:meth:`joblib.Memory.clear` clears joblib's part only, not
+    the per-sample ``skaudio-per-sample`` subfolder).
 
     Parameters
     ----------
