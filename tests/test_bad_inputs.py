@@ -33,6 +33,7 @@ from skaudio import (
     VGGLikeClassifier,
 )
 from skaudio.embedding import VGGishEmbedder, load_vggish_weights
+from skaudio.embedding._weights import published_keys
 from skaudio.frontends import (
     log_compression,
     log_threshold,
@@ -40,7 +41,6 @@ from skaudio.frontends import (
     per_sample_norm,
     persa_plus,
 )
-from skaudio.embedding._weights import published_keys
 
 from .conftest import write_tone
 

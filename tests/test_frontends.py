@@ -285,8 +285,6 @@ def test_input_is_never_modified(frontend, power):
     np.testing.assert_array_equal(S, power)
 
 
-
-
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
 def test_pcen_equals_librosa_on_the_whole_batch(rng, dtype, rtol):
     S = (10 ** rng.uniform(-6, 0, size=(5, 40, 12))).astype(dtype)
