@@ -15,11 +15,13 @@ import pickle
 from pathlib import Path
 
 import joblib
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory
 
+from ._params import invalid_parameter
 from ._sample_store import SampleStore, check_samples, sample_keys
 from ._version import __version__
 from .base import VersionedStateMixin
@@ -155,23 +157,39 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints = {
+        "transformer": [HasMethods(["fit", "transform"])],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "per_sample": ["boolean"],
+    }
+
     def __init__(self, transformer, memory=None, per_sample=False):
         self.transformer = transformer
         self.memory = memory
         self.per_sample = per_sample
 
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`).
+
+        ``memory=None`` is a placeholder: the tests put a temporary folder there.
+        """
+        from sklearn.preprocessing import StandardScaler
+
+        from .frontends import PerSampleNorm
+
+        return [
+            # A stateful transformer: cached fits and transforms.
+            {"transformer": StandardScaler(), "memory": None},
+            # A stateless one, each sample's output cached on its own.
+            {"transformer": PerSampleNorm(), "memory": None, "per_sample": True},
+        ]
+
     def _memory(self):
         memory = self.memory
-        if isinstance(memory, os.PathLike):
-            memory = os.fspath(memory)
-        try:
-            return check_memory(memory)
-        except ValueError as error:
-            raise ValueError(
-                f"CachedTransformer: memory must be None, a folder path or a "
-                f"joblib.Memory; got {self.memory!r}."
-            ) from error
+        return check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, **fit_params):
         """Fit a clone of ``transformer``, or load the one fitted on equal input.
 
@@ -191,28 +209,17 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             self._set_fitted(self._cached_fit(_fit, X, y, fit_params))
         return self
 
-    def _check_transformer(self):
-        if not all(hasattr(self.transformer, m) for m in ("fit", "transform")):
-            raise TypeError(
-                "CachedTransformer: transformer must have fit and transform methods; "
-                f"got {self.transformer!r}."
-            )
-
     def _per_sample(self):
         """Whether to cache per sample: asked for, with a folder to cache in."""
-        self._check_transformer()
-        if not isinstance(self.per_sample, bool):
-            raise ValueError("CachedTransformer: per_sample must be True or False; "
-                             f"got {self.per_sample!r}.")
         if not self.per_sample or self._memory().location is None:
             return False
         if not _learns_nothing(self.transformer):
-            raise ValueError(
-                "CachedTransformer: per_sample=True caches each sample's output on "
-                "its own, which needs a transformer that learns nothing from data; "
+            raise invalid_parameter(
+                "CachedTransformer",
+                "per_sample=True caches each sample's output on its own, which needs "
+                "a transformer that learns nothing from data; "
                 f"{type(self.transformer).__name__} (or one of its steps) learns in "
-                "fit. Use per_sample=False (for AudioLoader, set duration=...)."
-            )
+                "fit. Use per_sample=False (for AudioLoader, set duration=...).")
         return True
 
     def _fit_on_first_sample(self, X, y, fit_params):
@@ -273,6 +280,7 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             self._store.add([keys[i] for i in missing], computed)
         return self._store.get(keys)
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit_transform(self, X, y=None, **fit_params):
         """The transformer's ``fit_transform``, cached like ``fit``.
 

@@ -3,10 +3,17 @@
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
 
@@ -77,8 +84,8 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
     ----------
     estimator : classifier
         Any scikit-learn classifier with ``predict_proba`` (a pipeline too).
-    cv : int, cross-validation generator or iterable, default=5
-        As in ``cross_val_score``: an int gives ``StratifiedKFold`` for labels
+    cv : int, cross-validation generator, iterable or None, default=5
+        As in ``cross_val_score`` (None: 5 folds): an int gives ``StratifiedKFold`` for labels
         (``KFold`` for multi-label); pass ``groups`` to ``fit`` for
         group-aware splitters such as ``GroupKFold``.
 
@@ -102,10 +109,23 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
     (3, (2, 2))
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "cv": ["cv_object"],
+    }
+
     def __init__(self, estimator, cv=5):
         self.estimator = estimator
         self.cv = cv
 
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        from sklearn.linear_model import LogisticRegression
+
+        return [{"estimator": LogisticRegression(), "cv": 3}]
+
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):
         """Fit one clone of ``estimator`` per training part of ``cv``.
 

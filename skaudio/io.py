@@ -6,18 +6,31 @@ uses by default (``soxr_hq``), so the waveforms equal ``librosa.load``'s.
 """
 
 import os
+from numbers import Real
 
 import numpy as np
 import soundfile as sf
 import soxr
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_paths, check_scalar_real
+from ._params import N_JOBS_CONSTRAINT, check_params, invalid_parameter
+from ._validation import check_paths
 from .base import VersionedStateMixin
 
 PAD_MODES = ("constant", "repeat")
+
+# Sample rates and durations: finite and positive; offsets: finite, from 0.
+_POSITIVE = Interval(Real, 0, np.inf, closed="neither")
+_NON_NEGATIVE = Interval(Real, 0, np.inf, closed="left")
+_LOAD_AUDIO_CONSTRAINTS = {
+    "sr": [_POSITIVE, None],
+    "mono": ["boolean"],
+    "duration": [_POSITIVE, None],
+    "offset": [_NON_NEGATIVE],
+}
 
 # Files one thread decodes per task of AudioLoader.transform.
 _FILES_PER_TASK = 16
@@ -61,14 +74,11 @@ def load_audio(path, sr=16000, *, mono=True, duration=None, offset=0.0):
     >>> y.shape, y.dtype, sr
     ((16000,), dtype('float32'), 16000)
     """
-    if sr is not None:
-        sr = int(check_scalar_real(sr, "sr", owner="load_audio", min_val=0,
-                                   include_min=False))
-    offset = check_scalar_real(offset, "offset", owner="load_audio", min_val=0)
-    if duration is not None:
-        duration = check_scalar_real(duration, "duration", owner="load_audio",
-                                     min_val=0, include_min=False)
-    return _decode(os.fspath(path), sr, offset, duration, mono)
+    check_params(_LOAD_AUDIO_CONSTRAINTS,
+                 {"sr": sr, "mono": mono, "duration": duration, "offset": offset},
+                 "load_audio")
+    return _decode(os.fspath(path), None if sr is None else int(sr), float(offset),
+                   None if duration is None else float(duration), mono)
 
 
 def _decode(path, sr, offset, duration, mono=True):
@@ -184,6 +194,16 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
     (2, 8000)
     """
 
+    _parameter_constraints = {
+        "sr": [_POSITIVE],
+        "mono": ["boolean"],
+        "duration": [_POSITIVE, None],
+        "offset": [_NON_NEGATIVE],
+        "pad_mode": [StrOptions(set(PAD_MODES))],
+        "n_jobs": N_JOBS_CONSTRAINT,
+        "verbose": ["verbose"],
+    }
+
     def __init__(self, sr=16000, mono=True, duration=None, offset=0.0,
                  pad_mode="constant", n_jobs=None, verbose=0):
         self.sr = sr
@@ -194,27 +214,27 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _check_params(self):
-        name = type(self).__name__
-        sr = check_scalar_real(self.sr, "sr", owner=name, min_val=0, include_min=False)
-        check_scalar_real(self.offset, "offset", owner=name, min_val=0)
-        if self.duration is not None:
-            check_scalar_real(self.duration, "duration", owner=name, min_val=0,
-                              include_min=False)
-        if self.pad_mode not in PAD_MODES:
-            raise ValueError(
-                f"{name}: pad_mode must be one of {PAD_MODES}; got {self.pad_mode!r}."
-            )
-        if not self.mono:
-            raise ValueError(
-                f"{name} produces one channel per clip: use mono=True, or "
-                "load_audio(..., mono=False) for multichannel files."
-            )
-        return int(sr)
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{}]
 
+    def _check_mono(self):
+        """The rule the constraints leave out: the batch has one channel per clip.
+
+        Returns the sample rate as an int.
+        """
+        if not self.mono:
+            raise invalid_parameter(
+                type(self).__name__,
+                "mono=False is not supported, the batch holds one channel per clip: "
+                "use mono=True, or load_audio(..., mono=False) for multichannel files.")
+        return int(self.sr)
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fix the output length: ``duration`` or the longest clip in ``X``."""
-        sr = self._check_params()
+        sr = self._check_mono()
         paths = check_paths(X, name=type(self).__name__)
         if self.duration is not None:
             self.n_samples_ = self._output_length(sr)
@@ -230,9 +250,13 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Decode, resample, and trim or pad every file to ``n_samples_``.
 
-        With a ``duration``, the loader learns nothing and needs no ``fit``.
+        With a ``duration``, the loader learns nothing and needs no ``fit``, so
+        the parameters are checked here too.
         """
-        sr = self._check_params()
+        check_params(self._parameter_constraints,
+                     {name: getattr(self, name) for name in self._parameter_constraints},
+                     type(self).__name__)
+        sr = self._check_mono()
         n_samples = self._output_length(sr)
         paths = check_paths(X, name=type(self).__name__)
         out = np.empty((len(paths), n_samples), dtype=np.float32)

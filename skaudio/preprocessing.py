@@ -1,10 +1,14 @@
 """Waveform preprocessing of Xu's thesis (5.2.1): silence trimming, peak normalisation."""
 
+from numbers import Integral, Real
+
 import librosa
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._validation import check_positive_int, check_scalar_real, check_waveforms
+from ._params import BOOL, POSITIVE_INT, check_params
+from ._validation import check_waveforms
 from .base import VersionedStateMixin
 from .io import PAD_MODES, fit_length
 
@@ -95,6 +99,15 @@ class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
     ((2, 8000), [1.0, 1.0])
     """
 
+    _parameter_constraints = {
+        "top_db": [Interval(Real, 0, np.inf, closed="neither")],
+        "normalize": BOOL,
+        "length": [Interval(Integral, 1, None, closed="left"), None],
+        "pad_mode": [StrOptions(set(PAD_MODES))],
+        "frame_length": POSITIVE_INT,
+        "hop_length": POSITIVE_INT,
+    }
+
     def __init__(self, top_db=60.0, normalize=True, length=None, pad_mode="repeat",
                  frame_length=2048, hop_length=512):
         self.top_db = top_db
@@ -104,17 +117,12 @@ class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
         self.frame_length = frame_length
         self.hop_length = hop_length
 
-    def _check_params(self):
-        name = type(self).__name__
-        check_scalar_real(self.top_db, "top_db", owner=name, min_val=0, include_min=False)
-        for param in ("frame_length", "hop_length"):
-            check_positive_int(getattr(self, param), param, owner=name)
-        if self.length is not None:
-            check_positive_int(self.length, "length", owner=name)
-        if self.pad_mode not in PAD_MODES:
-            raise ValueError(f"{name}: pad_mode must be one of {PAD_MODES}; got "
-                             f"{self.pad_mode!r}.")
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{"frame_length": 8, "hop_length": 2}]
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and input; nothing is learned.
 
@@ -127,7 +135,6 @@ class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
         X = check_waveforms(X, name=type(self).__name__)
         self.n_features_in_ = X.shape[1]
         return self
@@ -143,7 +150,10 @@ class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_clips, length), float
         """
-        self._check_params()
+        # Stateless: the parameters are checked on every call (memoised).
+        check_params(self._parameter_constraints,
+                     {name: getattr(self, name) for name in self._parameter_constraints},
+                     type(self).__name__)
         X = check_waveforms(X, name=type(self).__name__)
         length = self.length or X.shape[1]
         out = np.empty((X.shape[0], length), dtype=X.dtype)

@@ -219,9 +219,12 @@ def test_cached_transformer_pickles_and_keeps_hitting_the_cache(data, tmp_path,
 
 def test_cached_transformer_errors(tmp_path):
     X = np.ones((3, 2))
-    with pytest.raises(ValueError, match="memory must be None, a folder path or a joblib"):
+    with pytest.raises(ValueError, match="'memory' parameter of CachedTransformer must be "
+                       "None, an instance of 'str', an instance of 'os.PathLike' or an "
+                       "object implementing 'cache'"):
         CachedTransformer(StandardScaler(), memory=3).fit(X)
-    with pytest.raises(TypeError, match="must have fit and transform"):
+    with pytest.raises(TypeError, match="'transformer' parameter of CachedTransformer must "
+                       "be an object implementing 'fit' and 'transform'"):
         CachedTransformer(LogisticRegression(), memory=str(tmp_path)).fit(X)
     with pytest.raises(NotFittedError):
         CachedTransformer(StandardScaler(), memory=str(tmp_path)).transform(X)
@@ -315,7 +318,8 @@ def test_per_sample_cache_needs_a_transformer_that_learns_nothing(rng, tmp_path)
                      make_pipeline(PerSampleNorm(), StandardScaler())):
         with pytest.raises(ValueError, match="learns nothing from data"):
             CachedTransformer(stateful, memory=str(tmp_path), per_sample=True).fit(X)
-    with pytest.raises(ValueError, match="per_sample must be True or False"):
+    with pytest.raises(ValueError, match="'per_sample' parameter of CachedTransformer "
+                       "must be an instance of 'bool'"):
         CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=1).fit(X)
     as_lists = FunctionTransformer(_rows_as_lists)
     with pytest.raises(TypeError, match="numeric array with one row per sample"):

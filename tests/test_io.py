@@ -4,6 +4,7 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skaudio import AudioLoader, load_audio
 
@@ -128,14 +129,31 @@ def test_audio_loader_bad_input(X, exc, message):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"pad_mode": "reflect"}, "pad_mode must be one of"),
-    ({"sr": 0}, "sr must be > 0"),
-    ({"duration": -1.0}, "duration must be > 0"),
+    ({"pad_mode": "reflect"}, "'pad_mode' parameter of AudioLoader must be a str among"),
+    ({"sr": 0}, r"'sr' parameter of AudioLoader must be a float in the range \(0.0, inf\)"),
+    ({"sr": "16k"}, "'sr' parameter of AudioLoader must be a float"),
+    ({"duration": -1.0}, "'duration' parameter of AudioLoader must be a float"),
+    ({"offset": np.inf}, "'offset' parameter of AudioLoader must be a float"),
+    ({"n_jobs": 1.5}, "'n_jobs' parameter of AudioLoader must be an instance of 'int'"),
     ({"mono": False}, "mono=True"),
 ])
 def test_audio_loader_bad_parameters(wav_files, params, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         AudioLoader(**params).fit(wav_files)
+    # With a duration nothing is learned and transform needs no fit: it checks too.
+    with pytest.raises(InvalidParameterError, match=message):
+        AudioLoader(**{"duration": 0.1, **params}).transform(wav_files)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"sr": 0}, "'sr' parameter of load_audio must be a float"),
+    ({"duration": 0.0}, "'duration' parameter of load_audio must be a float"),
+    ({"offset": -1.0}, "'offset' parameter of load_audio must be a float"),
+    ({"mono": "yes"}, "'mono' parameter of load_audio must be an instance of 'bool'"),
+])
+def test_load_audio_bad_parameters(wav_files, params, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        load_audio(wav_files[0], **params)
 
 
 @pytest.mark.parametrize("pad_mode", ["constant", "repeat"])
