@@ -3,14 +3,10 @@
 Each case either works -- finite output of the documented shape, the caller's
 array untouched -- or raises ValueError/TypeError with a message that names the
 problem. Nothing may return NaN silently or fail deep inside numpy, librosa or
-Keras with an unrelated message. ``CASES`` is the table; the README's
-reliability section states how many cases each component faces, and
-``test_readme_states_the_case_counts`` keeps that figure true.
+Keras with an unrelated message. ``CASES`` is the table.
 """
 
-import re
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -399,25 +395,3 @@ def test_wrong_or_missing_sample_rate(case, make, tmp_path):
     X = WAVE if isinstance(component, MelSpectrogram) else [str(tmp_path / "x.wav")]
     with pytest.raises(exc, match=pattern):
         component.fit(X)
-
-
-def case_counts():
-    """Number of bad-input cases each component faces in this module."""
-    counts = {"MelSpectrogram": len(WAVEFORM_CASES) + len(SAMPLE_RATE_CASES),
-              "AudioLoader": len(FILE_CASE_NAMES) + len(SAMPLE_RATE_CASES),
-              "VGGLikeClassifier": len(TF_CASES), "TrimSilence": len(TRIM_CASES),
-              **{name: len(TF_CASES) for name in EMBEDDING_NAMES}}
-    for component in TF_COMPONENTS:
-        name = type(component).__name__
-        counts[name] = len(TF_CASES)
-    counts.update({name: len(TF_CASES) for name in FRONT_END_FUNCTIONS})
-    counts["VGGishEmbedder"] = len(VGGISH_CASES)
-    counts["load_vggish_weights"] = len(WEIGHT_FILE_CASE_NAMES)
-    return counts
-
-
-def test_readme_states_the_case_counts():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    for name, count in case_counts().items():
-        assert re.search(rf"\| (`\w+`, )?`{name}`(, `\w+`)? \| {count} \|", readme), \
-            f"README's reliability table should say {name} faces {count} cases"
