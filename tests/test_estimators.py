@@ -16,7 +16,6 @@ from sklearn.model_selection import (
     GroupKFold,
     StratifiedKFold,
     check_cv,
-    cross_val_score,
     cross_validate,
     train_test_split,
 )
