@@ -22,9 +22,9 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
-__all__ = ["InvalidParameterError", "check_params", "N_JOBS_CONSTRAINT", "BOOL",
-           "POSITIVE_INT", "POSITIVE_REAL", "NON_NEGATIVE_REAL", "FRACTION",
-           "Interval", "StrOptions", "Integral", "Real"]
+__all__ = ["InvalidParameterError", "check_params", "check_positive_ints",
+           "N_JOBS_CONSTRAINT", "BOOL", "POSITIVE_INT", "POSITIVE_REAL",
+           "NON_NEGATIVE_REAL", "FRACTION", "Interval", "StrOptions", "Integral", "Real"]
 
 # Constraints that recur across skaudio's estimators.
 N_JOBS_CONSTRAINT = [Integral, None]
@@ -78,6 +78,22 @@ def check_params(constraints, params, caller):
         if len(_ACCEPTED) >= _MAX_ACCEPTED:
             _ACCEPTED.clear()
         _ACCEPTED[key] = True
+
+
+def check_positive_ints(value, name, caller, *, length=None):
+    """Check a sequence parameter (declared ``[tuple, list]``) holds positive ints.
+
+    Returns it as a tuple of ints. The message follows scikit-learn's.
+    """
+    ok = (len(value) > 0 if length is None else len(value) == length) and all(
+        isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value)
+    if not ok:
+        size = "a non-empty" if length is None else f"a {length}-element"
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {caller} must be {size} tuple or list of "
+            f"positive ints. Got {value!r} instead."
+        )
+    return tuple(int(v) for v in value)
 
 
 def invalid_parameter(caller, message):

@@ -13,7 +13,7 @@ from skaudio import (
     MultiLevelAttentionClassifier,
     VGGLikeClassifier,
 )
-from skaudio.estimators._base import _TrainingBatches
+from skaudio._training_batches import TrainingBatches
 from skaudio.networks import (
     build_embedding_dnn,
     build_embedding_lstm,
@@ -170,7 +170,7 @@ def test_fitted_backend_pickles(tmp_path):
 def _batches(y_onehot, *, mixup_alpha=0.0, pools=None, batch_size=10, seed=0):
     n = y_onehot.shape[0]
     X = np.eye(n, dtype=np.float32)          # row i marks sample i
-    return _TrainingBatches(X, y_onehot, None, batch_size=batch_size, pools=pools,
+    return TrainingBatches(X, y_onehot, None, batch_size=batch_size, pools=pools,
                             mixup_alpha=mixup_alpha, rng=np.random.default_rng(seed))
 
 

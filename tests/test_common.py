@@ -8,30 +8,11 @@ import atexit
 import shutil
 import tempfile
 
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
-from skaudio import (
-    PCEN,
-    AudioLoader,
-    CachedTransformer,
-    VGGLikeClassifier,
-    Deltas,
-    EmbeddingDNNClassifier,
-    EmbeddingLSTMClassifier,
-    GeometricMeanEnsemble,
-    LogCompression,
-    MultiLevelAttentionClassifier,
-    LogThreshold,
-    MelSpectrogram,
-    PersaPlus,
-    PerSampleNorm,
-    TemporalStatistics,
-    VGGishEmbedder,
-    TrimSilence,
-)
+from skaudio import CachedTransformer
+from skaudio.discovery import all_estimators, cheap_instances
 
 STATELESS = (
     "stateless transformer: it accepts samples of any length (clips of other "
@@ -76,51 +57,23 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-# The cache folder of the CachedTransformer under test, removed at exit.
+# The cache folder of the estimators that take one (``memory``), removed at exit.
 CACHE = tempfile.mkdtemp(prefix="skaudio-test-cache-")
 atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
 
 
-def all_estimators():
-    """Every public transformer and estimator, in cheap test configurations."""
-    return [
-        MelSpectrogram(sr=100, n_fft=8, hop_length=2, n_mels=2),
-        LogCompression(),
-        PerSampleNorm(),
-        PerSampleNorm(method="divide"),
-        PersaPlus(q=9),
-        PersaPlus(q=np.inf, noise="white"),
-        LogThreshold(c=30),
-        PCEN(),
-        TemporalStatistics(statistics=("mean", "std", "max")),
-        # Only the API checks apply to these two: scikit-learn's generic checks
-        # feed 2-D numeric data, and Deltas needs 3-D frames, AudioLoader file
-        # paths. test_features.py and test_io.py cover their behaviour.
-        Deltas(width=3),
-        AudioLoader(),
-        # Eager Keras: these networks are so small that XLA compilation dominates.
-        VGGLikeClassifier(filters=(4,), dense_units=4, epochs=2, batch_size=16,
-                          run_eagerly=True, random_state=0),
-        # Trained from scratch (weights=None), tiny; every sample is repeated to
-        # one 0.96 s patch. XLA-compiled: a new batch shape costs one compilation,
-        # not one per operation.
-        VGGishEmbedder(n_segments=1, pooling="mean", conv_blocks=((2,),), fc_units=(4,),
-                       embedding_size=4, hidden_units=4, epochs=1, batch_size=256,
-                       random_state=0),
-        EmbeddingDNNClassifier(hidden_units=(4, 4, 4), epochs=1, batch_size=16,
-                               run_eagerly=True, random_state=0),
-        EmbeddingLSTMClassifier(units=4, epochs=1, batch_size=16, run_eagerly=True,
-                                random_state=0),
-        MultiLevelAttentionClassifier(levels=("h1", "h3"), hidden_units=(4, 4, 4),
-                                      epochs=1, batch_size=16, run_eagerly=True,
-                                      random_state=0),
-        TrimSilence(frame_length=8, hop_length=2),
-        GeometricMeanEnsemble(LogisticRegression(), cv=3),
-        # A stateful transformer, so that the checks see cached fits and transforms.
-        CachedTransformer(StandardScaler(), memory=CACHE),
-        # Each sample's output cached on its own.
-        CachedTransformer(PerSampleNorm(), memory=CACHE, per_sample=True),
-    ]
+def instances():
+    """Every public estimator, discovered, in the cheap configurations it declares."""
+    found = []
+    for _, cls in all_estimators():
+        for estimator in cheap_instances(cls):
+            if "memory" in estimator.get_params(deep=False):
+                estimator.set_params(memory=CACHE)
+            found.append(estimator)
+    return found
+
+
+ESTIMATORS = instances()
 
 
 def expected_failed_checks(estimator):
@@ -133,11 +86,38 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(all_estimators(), expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_parameters_are_validated_as_scikit_learn_does(estimator):
+    # A constraint for every parameter, and a bad value of each raises
+    # scikit-learn's InvalidParameterError from fit.
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+def test_discovery_finds_every_public_estimator():
+    import skaudio
+
+    names = {name for name, _ in all_estimators()}
+    exported = {name for name in skaudio.__all__
+                if isinstance(getattr(skaudio, name), type)}
+    assert exported <= names
+    assert "NetworkClassifier" not in names  # abstract: a base, not an estimator
+    classifiers = dict(all_estimators(type_filter="classifier"))
+    assert {"VGGLikeClassifier", "GeometricMeanEnsemble"} <= set(classifiers)
+    assert "PersaPlus" not in classifiers
+    with pytest.raises(ValueError, match="type_filter"):
+        all_estimators(type_filter="regresor")
+
+
+def test_every_estimator_declares_cheap_test_parameters():
+    missing = [name for name, cls in all_estimators() if not hasattr(cls, "_get_test_params")]
+    assert not missing, f"declare _get_test_params on {missing}"
+
+
 def test_registry_names_only_tested_estimators():
-    names = {type(e).__name__ for e in all_estimators()}
+    names = {type(e).__name__ for e in ESTIMATORS}
     assert set(EXPECTED_FAILED_CHECKS) <= names

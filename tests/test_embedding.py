@@ -6,6 +6,7 @@ import math
 import librosa
 import numpy as np
 import pytest
+from sklearn.utils._param_validation import InvalidParameterError
 import scipy.signal
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -333,23 +334,31 @@ def test_fit_without_labels_and_without_weights_is_an_error(rng):
         VGGishEmbedder(**TINY).fit(rng.standard_normal((4, 16000)))
 
 
+def _bad(name):
+    return f"The '{name}' parameter of VGGishEmbedder must be"
+
+
 @pytest.mark.parametrize("params, exc, pattern", [
     (dict(fine_tune=True), ValueError, "fine_tune=True fine-tunes loaded weights"),
     (dict(pca_params="pca.npz"), ValueError, "do not apply to a network trained here"),
     (dict(weights="w.npz", conv_blocks=((4,),)), ValueError, "fix the network's sizes"),
-    (dict(postprocess="pca"), ValueError, "list or tuple of steps"),
-    (dict(postprocess=("pca", "whiten")), ValueError, "list or tuple of steps"),
+    (dict(postprocess="pca"), InvalidParameterError, _bad("postprocess")),
+    (dict(postprocess=("pca", "whiten")), InvalidParameterError, _bad("postprocess")),
     (dict(postprocess=("pca",)), ValueError, "no PCA parameters were loaded"),
-    (dict(pooling="max"), ValueError, "pooling must be one of"),
-    (dict(quantization="floor"), ValueError, "quantization must be one of"),
-    (dict(pad_mode="reflect"), ValueError, "pad_mode must be one of"),
-    (dict(n_segments=0), ValueError, "n_segments must be a positive integer"),
-    (dict(sr=0), ValueError, "sr must be > 0"),
-    (dict(final_relu="yes"), TypeError, "final_relu must be True or False"),
-    (dict(conv_blocks=((4, 0),)), ValueError, "conv_blocks must be"),
-    (dict(validation_split=1.0), ValueError, "validation_split must be < 1"),
+    (dict(pooling="max"), InvalidParameterError, _bad("pooling")),
+    (dict(quantization="floor"), InvalidParameterError, _bad("quantization")),
+    (dict(pad_mode="reflect"), InvalidParameterError, _bad("pad_mode")),
+    (dict(n_segments=0), InvalidParameterError, _bad("n_segments")),
+    (dict(sr=0), InvalidParameterError, _bad("sr")),
+    (dict(final_relu="yes"), InvalidParameterError, _bad("final_relu")),
+    (dict(conv_blocks=((4, 0),)), InvalidParameterError, _bad("conv_blocks")),
+    (dict(conv_blocks=(4,)), InvalidParameterError, _bad("conv_blocks")),
+    (dict(fc_units=(8, -1)), InvalidParameterError, _bad("fc_units")),
+    (dict(validation_split=1.0), InvalidParameterError, _bad("validation_split")),
+    (dict(validation_split=0.1), ValueError, "leaves no clips on one side"),
     (dict(patience=2), ValueError, "set validation_split > 0"),
-    (dict(optimizer="lbfgs"), ValueError, "optimizer must be one of"),
+    (dict(optimizer="lbfgs"), InvalidParameterError, _bad("optimizer")),
+    (dict(mixup_alpha=-1.0), InvalidParameterError, _bad("mixup_alpha")),
 ])
 def test_bad_parameters_are_clear_errors(params, exc, pattern, rng):
     X, y = rng.standard_normal((4, 16000)), np.array([0, 1, 0, 1])

@@ -8,6 +8,7 @@ import joblib
 import keras  # conftest.py imports skaudio first, which selects the backend
 import numpy as np
 import pytest
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.base import clone, is_classifier
 from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -265,17 +266,28 @@ def test_joblib_round_trip_in_a_fresh_process(audio, tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), pipe.predict_proba(audio.data))
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"validation_split": 1.0}, "validation_split must be < 1"),
-    ({"patience": 3}, "set validation_split > 0"),
-    ({"optimizer": "adamax2"}, "optimizer must be one of"),
-    ({"epochs": 0}, "epochs must be a positive integer"),
-    ({"learning_rate": -1.0}, "learning_rate must be > 0"),
-    ({"gain_augment_db": -3.0}, "gain_augment_db must be >= 0"),
+@pytest.mark.parametrize("params", [
+    {"validation_split": 1.0}, {"optimizer": "adamax2"}, {"epochs": 0},
+    {"learning_rate": -1.0}, {"gain_augment_db": -3.0}, {"mixup_alpha": -0.1},
+    {"balanced_batches": "yes"}, {"class_weight": "even"},
+    # the architecture's parameters too (a bad one used to fail deep in Keras)
+    {"filters": 8}, {"filters": (8, 0)}, {"filters": ()}, {"kernel_size": 0},
+    {"pool_size": 1.5}, {"dropout": 1.0}, {"dense_units": -4}, {"padding": "full"},
 ])
-def test_bad_parameters_raise_before_training(spectra, audio, params, message):
-    with pytest.raises(ValueError, match=message):
-        VGGLikeClassifier(**{**TINY, **params}).fit(spectra, audio.target)
+def test_bad_parameters_raise_before_training(spectra, audio, params):
+    (name, value), = params.items()
+    clf = VGGLikeClassifier(**{**TINY, **params})
+    with pytest.raises(InvalidParameterError,
+                       match=f"The '{name}' parameter of VGGLikeClassifier must be"):
+        clf.fit(spectra, audio.target)
+    assert not hasattr(clf, "model_")
+
+
+def test_cross_parameter_rules_are_explained(spectra, audio):
+    with pytest.raises(ValueError, match="set validation_split > 0"):
+        VGGLikeClassifier(**{**TINY, "patience": 3}).fit(spectra, audio.target)
+    with pytest.raises(ValueError, match="leaves no samples on one side"):
+        VGGLikeClassifier(**{**TINY, "validation_split": 0.01}).fit(spectra, audio.target)
 
 
 def test_bad_inputs_raise_clear_errors(spectra, audio):

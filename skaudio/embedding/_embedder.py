@@ -1,27 +1,26 @@
 """VGGishEmbedder: waveforms -> VGGish embeddings, as a scikit-learn transformer."""
 
-import numbers
+import os
 
 import keras
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import (
-    check_positive_int,
-    check_scalar_real,
-    check_waveforms,
-    seed_of,
+from .._keras import TrainingParameters, seeded
+from .._params import (
+    BOOL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    InvalidParameterError,
+    Integral,
+    Interval,
+    StrOptions,
+    check_positive_ints,
 )
+from .._validation import check_waveforms, seed_of
 from ..base import VersionedStateMixin
-from ..estimators._base import (
-    _seeded,
-    check_training_params,
-    enable_compilation_cache,
-    make_optimizer,
-)
 from ..networks.vggish import (
     VGGISH_CONV_BLOCKS,
     VGGISH_EMBEDDING_SIZE,
@@ -31,13 +30,15 @@ from ..networks.vggish import (
 )
 from ._frontend import waveforms_to_patches
 from ._postprocess import QUANTIZATIONS, STEPS, vggish_postprocess
+from ._training import _VGGishTrainer
 from ._weights import load_vggish_weights
 
 # clips featurised and embedded per chunk in transform (bounded memory)
 _CLIPS_PER_CHUNK = 256
 
 
-class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
+                     BaseEstimator):
     """VGGish embeddings of waveforms: ``(n_clips, n_samples)`` -> ``(n_clips, n_segments, 128)``.
 
     Each clip is resampled to 16 kHz and cut into non-overlapping 0.96 s
@@ -125,26 +126,11 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         Embedding width (published: 128).
     hidden_units : int, default=100
         Hidden ReLU layer of the training head (thesis 5.2.2: 100).
-    optimizer : str, default="adam"
-    learning_rate : float, default=1e-3
-    epochs : int, default=10
-    batch_size : int, default=32
-        Patches per training batch; also the inference batch.
-    validation_split : float, default=0.0
-        Fraction of the *clips* (all their patches) held out to monitor
-        ``val_loss``, so that no clip has patches on both sides.
-    patience : int or None, default=None
-        Early stopping on ``val_loss`` (needs ``validation_split``),
-        restoring the best weights.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation and shuffling: with an int, training on
-        the CPU is reproducible.
-    verbose : int, default=0
-        Keras's training progress output.
-    run_eagerly : bool, default=False
-        Train op by op instead of compiling the training step with XLA
-        (faster for tiny networks, where compilation dominates). ``transform``
-        always calls the network batch by batch.
+    {training_parameters}
+
+    The training parameters apply when the network trains; the validation
+    split holds out whole clips (all their patches), so that no clip has
+    patches on both sides, and ``batch_size`` is also the inference batch.
 
     Attributes
     ----------
@@ -176,13 +162,34 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
     (8, 1, 8)
     """
 
+    _parameter_constraints = {
+        "weights": [str, os.PathLike, None],
+        "pca_params": [str, os.PathLike, None],
+        "sr": POSITIVE_REAL,
+        "n_segments": [Interval(Integral, 1, None, closed="left"), None],
+        "pad_mode": [StrOptions({"repeat", "constant"})],
+        "pooling": [StrOptions({"mean"}), None],
+        "postprocess": [StrOptions({"auto"}), list, tuple, None],
+        "quantization": [StrOptions(set(QUANTIZATIONS))],
+        "final_relu": BOOL,
+        "fine_tune": BOOL,
+        "conv_blocks": [tuple, list],
+        "fc_units": [tuple, list],
+        "embedding_size": POSITIVE_INT,
+        "hidden_units": POSITIVE_INT,
+    }
+    # Waveform input: the gain and normalisation layers of networks on
+    # log-power input do not apply; VGGish trains for fewer epochs.
+    _training_excluded = ("gain_augment_db", "input_normalization")
+    _training_defaults = {"epochs": 10}
+
     def __init__(self, weights=None, *, pca_params=None, sr=16000, n_segments=None,
                  pad_mode="repeat", pooling=None, postprocess="auto",
                  quantization="truncate", final_relu=False, fine_tune=False,
                  conv_blocks=VGGISH_CONV_BLOCKS, fc_units=VGGISH_FC_UNITS,
-                 embedding_size=VGGISH_EMBEDDING_SIZE, hidden_units=100, optimizer="adam",
-                 learning_rate=1e-3, epochs=10, batch_size=32, validation_split=0.0,
-                 patience=None, random_state=None, verbose=0, run_eagerly=False):
+                 embedding_size=VGGISH_EMBEDDING_SIZE, hidden_units=100,
+                 **training_params):
+        super().__init__(**training_params)
         self.weights = weights
         self.pca_params = pca_params
         self.sr = sr
@@ -197,15 +204,15 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         self.fc_units = fc_units
         self.embedding_size = embedding_size
         self.hidden_units = hidden_units
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_split = validation_split
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.run_eagerly = run_eagerly
+
+    @classmethod
+    def _get_test_params(cls):
+        # Trained from scratch, tiny; every sample is repeated to one 0.96 s
+        # patch. XLA-compiled: a new batch shape costs one compilation, not
+        # one per operation.
+        return [dict(n_segments=1, pooling="mean", conv_blocks=((2,),), fc_units=(4,),
+                     embedding_size=4, hidden_units=4, epochs=1, batch_size=256,
+                     random_state=0)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -219,30 +226,25 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
     def _trains(self):
         return self.weights is None or bool(self.fine_tune)
 
-    def _check_params(self):
+    def _check_param_rules(self):
+        """The rules between parameters that no single constraint states."""
         name = type(self).__name__
-        check_scalar_real(self.sr, "sr", owner=name, min_val=0, include_min=False)
-        if self.n_segments is not None:
-            check_positive_int(self.n_segments, "n_segments", owner=name)
-        choices = {"pad_mode": ("repeat", "constant"), "pooling": (None, "mean"),
-                   "quantization": QUANTIZATIONS}
-        for param, allowed in choices.items():
-            if getattr(self, param) not in allowed:
-                raise ValueError(
-                    f"{name}: {param} must be one of {allowed}; got {getattr(self, param)!r}."
-                )
-        postprocess = self.postprocess
-        if not (postprocess is None or postprocess == "auto") and (
-                not isinstance(postprocess, (list, tuple))
-                or not all(isinstance(s, str) and s in STEPS for s in postprocess)):
-            raise ValueError(
-                f"{name}: postprocess must be 'auto', None or a list or tuple of steps "
-                f"from {STEPS}; got {postprocess!r}."
+        if isinstance(self.postprocess, (list, tuple)) and not all(
+                isinstance(step, str) and step in STEPS for step in self.postprocess):
+            raise InvalidParameterError(
+                f"The 'postprocess' parameter of {name} must be 'auto', None or a list "
+                f"or tuple of steps from {STEPS}. Got {self.postprocess!r} instead."
             )
-        for param in ("final_relu", "fine_tune", "run_eagerly"):
-            if not isinstance(getattr(self, param), (bool, np.bool_)):
-                raise TypeError(f"{name}: {param} must be True or False; "
-                                f"got {getattr(self, param)!r}.")
+        if not self.conv_blocks or not all(
+                isinstance(block, (tuple, list)) for block in self.conv_blocks):
+            raise InvalidParameterError(
+                f"The 'conv_blocks' parameter of {name} must be a non-empty tuple of "
+                f"tuples of positive ints. Got {self.conv_blocks!r} instead."
+            )
+        for block in self.conv_blocks:
+            check_positive_ints(block, "conv_blocks", name)
+        check_positive_ints(self.fc_units, "fc_units", name)
+        self._check_training_params()
         if self.fine_tune and self.weights is None:
             raise ValueError(
                 f"{name}: fine_tune=True fine-tunes loaded weights; give weights=path, or "
@@ -263,16 +265,6 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 f"{name}: pca_params are the published PCA of the published network's "
                 "embeddings; they do not apply to a network trained here (weights=None)."
             )
-        if not self.conv_blocks or not all(
-                len(block) > 0 and all(isinstance(w, numbers.Integral) and w > 0
-                                       for w in block) for block in self.conv_blocks):
-            raise ValueError(f"{name}: conv_blocks must be non-empty tuples of positive "
-                             f"ints; got {self.conv_blocks!r}.")
-        if not all(isinstance(w, numbers.Integral) and w > 0 for w in self.fc_units):
-            raise ValueError(f"{name}: fc_units must be positive ints; got {self.fc_units!r}.")
-        for param in ("embedding_size", "hidden_units"):
-            check_positive_int(getattr(self, param), param, owner=name)
-        check_training_params(self)
 
     def _check_y(self, X, y):
         name = type(self).__name__
@@ -316,6 +308,7 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
                                     pad_mode=self.pad_mode).astype(np.float32)
 
     # ------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Load the published weights, or train VGGish on labelled clips.
 
@@ -331,7 +324,7 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        self._check_param_rules()
         X = check_waveforms(X, name=type(self).__name__)
         training = self._trains()
         if training:
@@ -342,63 +335,33 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
             loaded, pca = load_vggish_weights(self.weights, pca_params=self.pca_params)
         self._steps(pca)
         seed = seed_of(self.random_state)
-        with _seeded(seed):
+        with seeded(seed):
             model = build_vggish(
                 VGGISH_PATCH_SHAPE, conv_blocks=tuple(map(tuple, self.conv_blocks)),
                 fc_units=tuple(self.fc_units), embedding_size=self.embedding_size,
                 embedding_activation="relu" if self.final_relu else None,
                 kernel_initializer="glorot_uniform" if loaded is None else "zeros",
             )
-            if loaded is not None:
-                for layer, values in loaded.items():
-                    model.get_layer(layer).set_weights(values)
-            if training:
-                self._train(model, X, y, seed)
+        if loaded is not None:
+            for layer, values in loaded.items():
+                model.get_layer(layer).set_weights(values)
+        if training:
+            self._train(model, X, y, seed)
         self.model_ = model
         self.pca_eigen_vectors_, self.pca_means_ = pca if pca is not None else (None, None)
         self.n_features_in_ = X.shape[1]
         return self
 
     def _train(self, model, X, y, seed):
-        enable_compilation_cache()
+        """Train ``model`` in place with the thesis's head on every labelled patch."""
         patches = self._patches(X)
-        n_clips, n_segments = patches.shape[:2]
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        clips = check_random_state(seed).permutation(n_clips)
-        n_val = round(n_clips * self.validation_split) if self.validation_split else 0
-        if self.validation_split and not 0 < n_val < n_clips:
-            raise ValueError(
-                f"{type(self).__name__}: validation_split={self.validation_split} of "
-                f"{n_clips} clips leaves no clip on one side; use more clips."
-            )
-        train, val = clips[:n_clips - n_val], clips[n_clips - n_val:]
-
-        def flat(idx):
-            return (patches[idx].reshape(-1, *VGGISH_PATCH_SHAPE),
-                    np.repeat(codes[idx], n_segments))
-
-        inputs = keras.Input(VGGISH_PATCH_SHAPE, name="log_mel")
-        hidden = keras.layers.Dense(self.hidden_units, activation="relu",
-                                    name="hidden")(model(inputs))
-        outputs = keras.layers.Dense(len(self.classes_), activation="softmax",
-                                     name="classes")(hidden)
-        classifier = keras.Model(inputs, outputs, name="vggish_classifier")
-        classifier.compile(optimizer=make_optimizer(self.optimizer, self.learning_rate),
-                           loss="sparse_categorical_crossentropy",
-                           metrics=["accuracy"], run_eagerly=self.run_eagerly)
-        callbacks = [] if self.patience is None else [keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=self.patience, restore_best_weights=True)]
-        history = classifier.fit(
-            *flat(train), validation_data=flat(val) if n_val else None,
-            epochs=self.epochs, batch_size=self.batch_size, shuffle=True,
-            verbose=self.verbose, callbacks=callbacks,
-        )
-        self.history_ = {k: list(map(float, v)) for k, v in history.history.items()}
-        if not np.isfinite(self.history_["loss"][-1]):
-            raise ValueError(
-                f"{type(self).__name__}'s training diverged (loss {self.history_['loss'][-1]});"
-                " lower the learning rate."
-            )
+        n_segments = patches.shape[1]
+        params = {name: getattr(self, name) for name in self._training_parameter_defaults()}
+        trainer = _VGGishTrainer(network=model, hidden_units=self.hidden_units,
+                                 segments_per_clip=n_segments, **{**params, "random_state": seed})
+        trainer.fit(patches.reshape(-1, *VGGISH_PATCH_SHAPE[:2]), np.repeat(y, n_segments))
+        self.classes_ = trainer.classes_
+        self.history_ = {k: list(map(float, v)) for k, v in trainer.history_.items()}
 
     # ------------------------------------------------------------ transform
     def _embed(self, patches):
@@ -433,7 +396,10 @@ class VGGishEmbedder(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         X = check_waveforms(X, name=type(self).__name__)
-        self._check_params()
+        # postprocess, quantization and pooling are read here: set_params may
+        # have changed them since fit.
+        self._validate_params()
+        self._check_param_rules()
         pca = None if self.pca_eigen_vectors_ is None else \
             (self.pca_eigen_vectors_, self.pca_means_)
         steps = self._steps(pca)

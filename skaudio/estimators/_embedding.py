@@ -12,7 +12,15 @@ label).
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from .._validation import _ndim_of, check_positive_int, check_scalar_real
+from .._params import (
+    BOOL,
+    FRACTION,
+    POSITIVE_INT,
+    InvalidParameterError,
+    StrOptions,
+    check_positive_ints,
+)
+from .._validation import _ndim_of
 from ..networks.embedding_backends import (
     build_embedding_dnn,
     build_embedding_lstm,
@@ -28,35 +36,7 @@ def to_sequence_input(X):
     return X[:, np.newaxis, :] if X.ndim == 2 else X
 
 
-_TRAINING_PARAMETERS = """\
-    mixup_alpha : float, default=0.0
-        Mixup while training (Xu 5.2.4, eq. 27): every training batch mixes
-        each clip and its target with another clip of the batch, with a
-        weight ``lam ~ Beta(mixup_alpha, mixup_alpha)`` per clip; 0 turns it
-        off. Xu's best was 0.2 (tried 0.1, 0.2, 0.4, 1.0). Never at prediction.
-    balanced_batches : bool, default=False
-        Mini-batch class balancing (Xu 5.1.2): every training batch holds the
-        classes (multi-label: the labels) in equal numbers, minority classes
-        repeated, the remainder carried into the next batch.
-    optimizer : str or keras Optimizer, default="adam"
-    learning_rate : float, default=1e-3
-    epochs : int, default=30
-    batch_size : int, default=32
-        Xu trained on AudioSet's 2 million clips with 500.
-    validation_split : float, default=0.0
-        Fraction of the (shuffled) training clips held out for ``val_loss``.
-    patience : int or None, default=None
-        Early stopping on the validation loss (needs ``validation_split``).
-    class_weight : dict, "balanced" or None, default=None
-    input_normalization : bool, default=False
-        A BatchNormalization layer in front of the network (learned in
-        training), e.g. for AudioSet's 8-bit embeddings in 0-255.
-    random_state : int, RandomState instance or None, default=None
-        With an int, CPU training is reproducible.
-    verbose : int, default=0
-    run_eagerly : bool, default=False
-        Skip XLA compilation (faster only for tiny networks and data).
-
+_ATTRIBUTES = """\
     Attributes
     ----------
     classes_ : ndarray
@@ -72,23 +52,15 @@ class _EmbeddingClassifier(NetworkClassifier):
 
     _supports_multilabel = True
     _input_transform = staticmethod(to_sequence_input)
-    gain_augment_db = 0.0  # gains are for log-power input, not for embeddings
 
-    def _check_params(self):
-        super()._check_params()
-        name = type(self).__name__
-        dropout = check_scalar_real(self.dropout, "dropout", owner=name, min_val=0)
-        if dropout >= 1:
-            raise ValueError(f"{name}: dropout must be < 1; got {dropout!r}.")
-        sizes = (self.units,) if hasattr(self, "units") else self.hidden_units
-        if isinstance(sizes, (int, np.integer)) or not np.iterable(sizes):
-            raise TypeError(
-                f"{name}: hidden_units must be a sequence of positive integers, one per "
-                f"layer; got {sizes!r}."
-            )
-        for size in sizes:
-            check_positive_int(size, "units" if hasattr(self, "units") else
-                               "hidden_units", owner=name)
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__:
+            cls.__doc__ = cls.__doc__.replace("    {attributes}", _ATTRIBUTES)
+
+    def _validate_architecture(self):
+        if hasattr(self, "hidden_units"):
+            check_positive_ints(self.hidden_units, "hidden_units", type(self).__name__)
 
     def _validate_input(self, X):
         name = type(self).__name__
@@ -129,7 +101,9 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     pooling : {"feature", "decision"}, default="feature"
         Classify the segments' mean last hidden layer, or average the
         segments' class outputs (the thesis leaves the side open).
-{training_parameters}
+    {training_parameters}
+
+    {attributes}
 
     See Also
     --------
@@ -143,34 +117,30 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     >>> y = np.repeat(["dog", "rain"], 30)
     >>> X[y == "dog", :, 0] += 2.0
     >>> clf = EmbeddingDNNClassifier(hidden_units=(16, 16, 16), epochs=10,
-    ...                              random_state=0).fit(X, y)
+    ...                              run_eagerly=True, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape, clf.classes_.tolist()
     ((2, 2), ['dog', 'rain'])
     """
 
+    _parameter_constraints = {
+        "hidden_units": [tuple, list],
+        "dropout": FRACTION,
+        "batch_norm": BOOL,
+        "pooling": [StrOptions({"feature", "decision"})],
+    }
+
     def __init__(self, hidden_units=(600, 600, 600), dropout=0.4, batch_norm=True,
-                 pooling="feature", *, mixup_alpha=0.0, balanced_batches=False,
-                 optimizer="adam", learning_rate=1e-3, epochs=30, batch_size=32,
-                 validation_split=0.0, patience=None, class_weight=None,
-                 input_normalization=False, random_state=None, verbose=0,
-                 run_eagerly=False):
+                 pooling="feature", **training_params):
+        super().__init__(**training_params)
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.pooling = pooling
-        self.mixup_alpha = mixup_alpha
-        self.balanced_batches = balanced_batches
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_split = validation_split
-        self.patience = patience
-        self.class_weight = class_weight
-        self.input_normalization = input_normalization
-        self.random_state = random_state
-        self.verbose = verbose
-        self.run_eagerly = run_eagerly
+
+    @classmethod
+    def _get_test_params(cls):
+        return [dict(hidden_units=(4, 4, 4), epochs=1, batch_size=16, run_eagerly=True,
+                     random_state=0)]
 
     def _build_network(self, input_shape, n_classes, output_activation="softmax"):
         return build_embedding_dnn(
@@ -192,7 +162,9 @@ class EmbeddingLSTMClassifier(_EmbeddingClassifier):
     units : int, default=600
     dropout : float, default=0.4
     batch_norm : bool, default=True
-{training_parameters}
+    {training_parameters}
+
+    {attributes}
 
     Examples
     --------
@@ -201,32 +173,27 @@ class EmbeddingLSTMClassifier(_EmbeddingClassifier):
     >>> X = rng.normal(size=(60, 4, 8)).astype("float32")
     >>> y = np.repeat([0, 1], 30)
     >>> X[y == 1, -1, 0] += 3.0            # class 1: a loud last segment
-    >>> clf = EmbeddingLSTMClassifier(units=8, epochs=5, random_state=0).fit(X, y)
+    >>> clf = EmbeddingLSTMClassifier(units=8, epochs=5, run_eagerly=True,
+    ...                               random_state=0).fit(X, y)
     >>> clf.predict(X[:3]).shape
     (3,)
     """
 
-    def __init__(self, units=600, dropout=0.4, batch_norm=True, *, mixup_alpha=0.0,
-                 balanced_batches=False, optimizer="adam", learning_rate=1e-3,
-                 epochs=30, batch_size=32, validation_split=0.0, patience=None,
-                 class_weight=None, input_normalization=False, random_state=None,
-                 verbose=0, run_eagerly=False):
+    _parameter_constraints = {
+        "units": POSITIVE_INT,
+        "dropout": FRACTION,
+        "batch_norm": BOOL,
+    }
+
+    def __init__(self, units=600, dropout=0.4, batch_norm=True, **training_params):
+        super().__init__(**training_params)
         self.units = units
         self.dropout = dropout
         self.batch_norm = batch_norm
-        self.mixup_alpha = mixup_alpha
-        self.balanced_batches = balanced_batches
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_split = validation_split
-        self.patience = patience
-        self.class_weight = class_weight
-        self.input_normalization = input_normalization
-        self.random_state = random_state
-        self.verbose = verbose
-        self.run_eagerly = run_eagerly
+
+    @classmethod
+    def _get_test_params(cls):
+        return [dict(units=4, epochs=1, batch_size=16, run_eagerly=True, random_state=0)]
 
     def _build_network(self, input_shape, n_classes, output_activation="softmax"):
         return build_embedding_lstm(
@@ -250,7 +217,9 @@ class MultiLevelAttentionClassifier(_EmbeddingClassifier):
     hidden_units : tuple of 3 int, default=(600, 600, 600)
     dropout : float, default=0.4
     batch_norm : bool, default=True
-{training_parameters}
+    {training_parameters}
+
+    {attributes}
 
     Examples
     --------
@@ -261,43 +230,38 @@ class MultiLevelAttentionClassifier(_EmbeddingClassifier):
     >>> X[:, 2, :3] += 3.0 * Y                               # label k shows in dim k
     >>> clf = MultiLevelAttentionClassifier(levels=("h1", "h3"),
     ...                                     hidden_units=(16, 16, 16), epochs=10,
-    ...                                     random_state=0).fit(X, Y)
+    ...                                     run_eagerly=True, random_state=0).fit(X, Y)
     >>> clf.predict(X[:2]).shape, clf.predict_proba(X[:2]).shape
     ((2, 3), (2, 3))
     """
 
+    _parameter_constraints = {
+        "levels": [tuple, list, str],
+        "hidden_units": [tuple, list],
+        "dropout": FRACTION,
+        "batch_norm": BOOL,
+    }
+
     def __init__(self, levels=("h1", "h2", "h3"), hidden_units=(600, 600, 600),
-                 dropout=0.4, batch_norm=True, *, mixup_alpha=0.0,
-                 balanced_batches=False, optimizer="adam", learning_rate=1e-3,
-                 epochs=30, batch_size=32, validation_split=0.0, patience=None,
-                 class_weight=None, input_normalization=False, random_state=None,
-                 verbose=0, run_eagerly=False):
+                 dropout=0.4, batch_norm=True, **training_params):
+        super().__init__(**training_params)
         self.levels = levels
         self.hidden_units = hidden_units
         self.dropout = dropout
         self.batch_norm = batch_norm
-        self.mixup_alpha = mixup_alpha
-        self.balanced_batches = balanced_batches
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_split = validation_split
-        self.patience = patience
-        self.class_weight = class_weight
-        self.input_normalization = input_normalization
-        self.random_state = random_state
-        self.verbose = verbose
-        self.run_eagerly = run_eagerly
 
-    def _check_params(self):
-        super()._check_params()
-        check_levels(self.levels)
-        if len(tuple(self.hidden_units)) != 3:
-            raise ValueError(
-                "MultiLevelAttentionClassifier: hidden_units needs one size per level "
-                f"h1, h2, h3; got {self.hidden_units!r}."
-            )
+    @classmethod
+    def _get_test_params(cls):
+        return [dict(levels=("h1", "h3"), hidden_units=(4, 4, 4), epochs=1, batch_size=16,
+                     run_eagerly=True, random_state=0)]
+
+    def _validate_architecture(self):
+        name = type(self).__name__
+        check_positive_ints(self.hidden_units, "hidden_units", name, length=3)
+        try:
+            check_levels(self.levels)
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(f"{name}: {exc}") from None
 
     def _build_network(self, input_shape, n_classes, output_activation="softmax"):
         return build_multi_level_attention(
@@ -306,6 +270,3 @@ class MultiLevelAttentionClassifier(_EmbeddingClassifier):
             batch_norm=self.batch_norm, output_activation=output_activation)
 
 
-for _cls in (EmbeddingDNNClassifier, EmbeddingLSTMClassifier, MultiLevelAttentionClassifier):
-    _cls.__doc__ = _cls.__doc__.replace("{training_parameters}", _TRAINING_PARAMETERS)
-del _cls

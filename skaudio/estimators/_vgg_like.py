@@ -1,5 +1,6 @@
 """VGGLikeClassifier: the PERSA+ paper's CNN as a scikit-learn classifier."""
 
+from .._params import FRACTION, POSITIVE_INT, StrOptions, check_positive_ints
 from ..networks import build_vgg_like
 from ._base import NetworkClassifier
 
@@ -25,25 +26,7 @@ class VGGLikeClassifier(NetworkClassifier):
     dropout : float, default=0.2
     dense_units : int, default=32
     padding : {"same", "valid"}, default="same"
-    gain_augment_db : float, default=0.0
-        Training-only random gain in dB (LOG-AU: 30, PERSA+: 3).
-    optimizer : str or keras Optimizer, default="adam"
-    learning_rate : float, default=1e-3
-    epochs : int, default=30
-    batch_size : int, default=32
-    validation_split : float, default=0.0
-    patience : int or None, default=None
-        Early stopping on the validation loss (needs ``validation_split``).
-    class_weight : dict, "balanced" or None, default=None
-    input_normalization : bool, default=False
-        A BatchNormalization layer in front of the network (global, learned
-        in training): lets un-normalised inputs such as LOG's train.
-    random_state : int, RandomState instance or None, default=None
-        With an int, CPU training is reproducible.
-    verbose : int, default=0
-        Keras's progress output.
-    run_eagerly : bool, default=False
-        Skip XLA compilation (faster only for tiny networks and data).
+    {training_parameters}
 
     Attributes
     ----------
@@ -65,30 +48,39 @@ class VGGLikeClassifier(NetworkClassifier):
     >>> X = rng.normal(size=(40, 16, 8)).astype("float32")
     >>> y = np.array(["hum", "hiss"] * 20)
     >>> X[y == "hum", :, :2] += 2.0
-    >>> clf = VGGLikeClassifier(filters=(8, 16), epochs=20, random_state=0).fit(X, y)
+    >>> clf = VGGLikeClassifier(filters=(8, 16), epochs=20, run_eagerly=True,
+    ...                         random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:3]).shape, clf.classes_.tolist()
     ((3, 2), ['hiss', 'hum'])
     """
 
+    _parameter_constraints = {
+        "filters": [tuple, list],
+        "kernel_size": POSITIVE_INT,
+        "pool_size": POSITIVE_INT,
+        "dropout": FRACTION,
+        "dense_units": POSITIVE_INT,
+        "padding": [StrOptions({"same", "valid"})],
+    }
+
     def __init__(self, filters=(16, 32, 64, 128), kernel_size=3, pool_size=2, dropout=0.2,
-                 dense_units=32, padding="same", *, gain_augment_db=0.0, optimizer="adam",
-                 learning_rate=1e-3, epochs=30, batch_size=32, validation_split=0.0,
-                 patience=None, class_weight=None, input_normalization=False,
-                 random_state=None, verbose=0, run_eagerly=False):
-        super().__init__(
-            gain_augment_db=gain_augment_db, optimizer=optimizer,
-            learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
-            validation_split=validation_split, patience=patience,
-            class_weight=class_weight, input_normalization=input_normalization,
-            random_state=random_state, verbose=verbose,
-            run_eagerly=run_eagerly,
-        )
+                 dense_units=32, padding="same", **training_params):
+        super().__init__(**training_params)
         self.filters = filters
         self.kernel_size = kernel_size
         self.pool_size = pool_size
         self.dropout = dropout
         self.dense_units = dense_units
         self.padding = padding
+
+    @classmethod
+    def _get_test_params(cls):
+        # Eager Keras: so small a network trains faster than XLA compiles it.
+        return [dict(filters=(4,), dense_units=4, epochs=2, batch_size=16,
+                     run_eagerly=True, random_state=0)]
+
+    def _validate_architecture(self):
+        check_positive_ints(self.filters, "filters", type(self).__name__)
 
     def _build_network(self, input_shape, n_classes):
         return build_vgg_like(

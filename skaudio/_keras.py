@@ -1,0 +1,210 @@
+"""What every skaudio network trains with: its parameters, optimizer, seeding and cache.
+
+The training parameters (``optimizer``, ``learning_rate``, ``epochs``, ...)
+are declared here once, with their defaults, their scikit-learn constraints
+and their documentation. A class that trains a Keras network derives from
+:class:`TrainingParameters` and declares only its own parameters: its
+``__init__`` takes ``**training_params`` and hands them to the base, and the
+class gets the full signature (so ``get_params``, ``clone``, ``repr`` and
+``help`` show every parameter), the constraints and the documentation of
+the training parameters it takes.
+"""
+
+import inspect
+import os
+import random
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
+
+
+def _doc(text):
+    return "\n".join("        " + line if line else "" for line in text.strip().split("\n"))
+
+
+# name: (default, constraints, documentation), in signature order.
+TRAINING_PARAMETERS = {
+    "gain_augment_db": (0.0, [Interval(Real, 0, None, closed="left")], _doc("""
+Random gain, uniform in ``±gain_augment_db`` dB, added to every training
+sample (in bels, ``g / 10``, for log-power input) while the network
+trains; never at prediction (Vrysis et al., IV: LOG-AU 30, PERSA+ 3).""")),
+    "optimizer": ("adam", [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer], _doc("""
+A Keras optimizer's name (built with ``learning_rate``) or instance.""")),
+    "learning_rate": (1e-3, [Interval(Real, 0, None, closed="neither")], _doc("""
+The optimizer's learning rate, when ``optimizer`` is a name.""")),
+    "epochs": (30, [Interval(Integral, 1, None, closed="left")], _doc("""
+Passes over the training data.""")),
+    "batch_size": (32, [Interval(Integral, 1, None, closed="left")], _doc("""
+Training examples per gradient step; also the prediction batch.""")),
+    "validation_split": (0.0, [Interval(Real, 0, 1, closed="left")], _doc("""
+Fraction of the training samples (drawn at random with ``random_state``)
+held out to monitor ``val_loss``.""")),
+    "patience": (None, [Interval(Integral, 0, None, closed="left"), None], _doc("""
+Early stopping: stop after ``patience`` epochs without a better
+``val_loss`` and restore the best weights. Needs ``validation_split``.""")),
+    "class_weight": (None, [dict, StrOptions({"balanced"}), None], _doc("""
+Class weights, applied as sample weights.""")),
+    "mixup_alpha": (0.0, [Interval(Real, 0, None, closed="left")], _doc("""
+Mixup (Zhang et al.; Xu, 5.2.4, eq. 27): every training batch mixes each
+example and its target with another example of the batch, with a weight
+``lam ~ Beta(mixup_alpha, mixup_alpha)`` per example; 0 is off. Never at
+prediction.""")),
+    "balanced_batches": (False, ["boolean"], _doc("""
+Mini-batch class balancing (Xu, 5.1.2): every training batch holds the
+classes (multi-label: the labels) in equal numbers, to within one, minority
+classes repeated.""")),
+    "input_normalization": (False, ["boolean"], _doc("""
+A BatchNormalization layer in front of the network (one mean and variance
+per channel, learned from the training batches). It lets inputs far from
+zero, such as LOG's log10 power around -7, train; being learned on the
+training set, it does not make the network invariant to the input gain.""")),
+    "random_state": (None, ["random_state"], _doc("""
+Seeds weight initialisation, dropout, augmentation, shuffling and the
+validation split: with an int, refitting on the CPU gives the same model.""")),
+    "verbose": (0, ["verbose"], _doc("""
+Keras's progress output: 0 silent, 1 a progress bar, 2 one line per epoch.""")),
+    "run_eagerly": (False, ["boolean"], _doc("""
+Run Keras op by op instead of compiling the training step with XLA:
+slower on real data, faster for tiny networks (where compilation
+dominates) and easier to debug.""")),
+}
+
+_PLACEHOLDER = "{training_parameters}"
+
+
+class TrainingParameters:
+    """Mixin: the training parameters of :data:`TRAINING_PARAMETERS`, declared once.
+
+    A subclass lists its own parameters in ``__init__``, ends the signature
+    with ``**training_params`` and calls ``super().__init__(**training_params)``;
+    ``_parameter_constraints`` holds its own constraints only. The subclass may
+    leave parameters out (``_training_excluded``) or change their defaults
+    (``_training_defaults``); its docstring's ``{training_parameters}`` line
+    becomes their documentation.
+    """
+
+    _training_excluded = ()
+    _training_defaults = {}
+
+    def __init__(self, **training_params):
+        defaults = self._training_parameter_defaults()
+        unknown = sorted(set(training_params) - set(defaults))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument {unknown[0]!r}")
+        for name, default in defaults.items():
+            setattr(self, name, training_params.get(name, default))
+
+    @classmethod
+    def _training_parameter_defaults(cls):
+        return {name: cls._training_defaults.get(name, default)
+                for name, (default, _, _) in TRAINING_PARAMETERS.items()
+                if name not in cls._training_excluded}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        defaults = cls._training_parameter_defaults()
+        init = cls.__dict__.get("__init__")
+        if init is None:  # inherit the parent's, with this class's defaults
+            parent_init = cls.__init__
+
+            def init(self, *args, **kwargs):
+                parent_init(self, *args, **kwargs)
+            cls.__init__ = init
+        own = [p for p in inspect.signature(init).parameters.values()
+               if p.kind is not p.VAR_KEYWORD and p.name not in TRAINING_PARAMETERS]
+        init.__signature__ = inspect.Signature(
+            own + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
+                   for name, value in defaults.items()])
+        cls._parameter_constraints = {
+            **{name: TRAINING_PARAMETERS[name][1] for name in defaults},
+            **cls.__dict__.get("_parameter_constraints", {}),
+        }
+        if cls.__doc__ and _PLACEHOLDER in cls.__doc__:
+            cls.__doc__ = cls.__doc__.replace("    " + _PLACEHOLDER, "\n".join(
+                f"    {name} : {_type_of(name)}, default={value!r}\n"
+                f"{TRAINING_PARAMETERS[name][2]}" for name, value in defaults.items()))
+
+    def _check_training_params(self):
+        """The rules between training parameters that no single constraint states."""
+        if self.patience is not None and not self.validation_split:
+            raise ValueError(
+                f"{type(self).__name__}: early stopping (patience={self.patience}) "
+                "monitors the validation loss; set validation_split > 0 as well."
+            )
+
+
+def _type_of(name):
+    return {
+        "optimizer": "str or keras.optimizers.Optimizer",
+        "patience": "int or None",
+        "class_weight": 'dict, "balanced" or None',
+        "random_state": "int, RandomState instance or None",
+        "epochs": "int", "batch_size": "int", "verbose": "int",
+    }.get(name, "bool" if isinstance(TRAINING_PARAMETERS[name][0], bool) else "float")
+
+
+def make_optimizer(optimizer, learning_rate):
+    """A Keras optimizer from its name (with ``learning_rate``) or as given."""
+    if isinstance(optimizer, str):
+        return keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}})
+    return optimizer
+
+
+def enable_compilation_cache(path=None):
+    """Keep the JAX backend's XLA compilations on disk and reuse them.
+
+    Keras compiles a network's training and prediction steps with XLA on every
+    ``fit``: seconds per model, which dominates grid searches and
+    cross-validation of small networks (every fold and candidate compiles the
+    same program again). With the cache, a program compiled once is loaded in
+    milliseconds by every later fit, in this process and the next ones.
+    skaudio's estimators call this on their first ``fit`` unless the
+    environment variable ``SKAUDIO_COMPILATION_CACHE`` is ``0`` or JAX already
+    has a cache directory. Other Keras backends are left alone.
+
+    Parameters
+    ----------
+    path : str or None
+        Cache folder; default ``$SKAUDIO_COMPILATION_CACHE`` if it names one,
+        else ``~/.cache/skaudio/jax``.
+
+    Returns
+    -------
+    str or None
+        The folder in use, or None when nothing was enabled.
+    """
+    if keras.backend.backend() != "jax":
+        return None
+    import jax
+
+    setting = os.environ.get("SKAUDIO_COMPILATION_CACHE", "")
+    if setting == "0":
+        return None
+    if jax.config.jax_compilation_cache_dir:
+        return jax.config.jax_compilation_cache_dir
+    path = path or setting or os.path.join(os.path.expanduser("~"), ".cache", "skaudio", "jax")
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
+    return path
+
+
+@contextmanager
+def seeded(seed):
+    """Seed Python, NumPy and Keras; restore Python's and NumPy's state after."""
+    if seed is None:
+        yield
+        return
+    py_state, np_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
