@@ -5,11 +5,9 @@ component, the argument and what to do, so that bad input never fails deep
 inside numpy, librosa or Keras.
 """
 
-import functools
 import numbers
 import os
 
-import joblib
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_non_negative
@@ -151,39 +149,6 @@ def seed_of(random_state):
     if isinstance(random_state, numbers.Integral):
         return int(random_state)
     return int(check_random_state(random_state).randint(2**31 - 1))
-
-
-def check_n_jobs(value, *, owner):
-    """Check a joblib-style ``n_jobs``: ``None`` or a non-zero integer."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value == 0:
-        raise ValueError(
-            f"{owner}: n_jobs must be None, a positive number of threads or a "
-            f"negative one (-1: every core); got {value!r}."
-        )
-    return int(value)
-
-
-@functools.lru_cache(maxsize=None)
-def _cpu_count():
-    return joblib.cpu_count()  # cgroup quotas and affinity included; read once
-
-
-def thread_count(n_jobs):
-    """The threads an ``n_jobs`` asks for, as joblib counts them.
-
-    ``None`` is one thread, ``-1`` every core, ``-2`` all but one, and so on.
-    For skaudio's own thread pools: the core count is read once per process
-    (joblib's ``effective_n_jobs`` reads it on every call, a fraction of a
-    millisecond that showed in single-clip latency).
-    """
-    n_jobs = check_n_jobs(n_jobs, owner="skaudio")
-    if n_jobs is None:
-        return 1
-    if n_jobs < 0:
-        return max(1, _cpu_count() + 1 + n_jobs)
-    return n_jobs
 
 
 def check_paths(X, *, name):

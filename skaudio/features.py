@@ -5,61 +5,63 @@ Arrays are time first, frequency second, channels last:
 """
 
 import functools
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from numbers import Integral, Real
 
 import librosa
 import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, TransformerMixin
-from threadpoolctl import threadpool_limits
 
-from ._validation import (
-    check_n_jobs,
-    check_positive_int,
-    check_scalar_real,
-    check_time_frequency,
-    check_waveforms,
-    thread_count,
+from ._chunks import N_JOBS, map_chunks
+from ._params import (
+    BOOL,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    Interval,
+    StrOptions,
+    check_params,
+    invalid_parameter,
 )
-from .base import VersionedStateMixin
-
-# Frame samples (clips x frames x n_fft) one worker windows and transforms at a
-# time: about 2 MB of float32 frames, so that a chunk's intermediates (frames,
-# spectrum, power) stay in the processor's cache and the peak memory grows with
-# the output, not with the batch.
-_CHUNK_ELEMENTS = 2**19
+from ._stateless import StatelessTransformer
+from ._validation import check_time_frequency, check_waveforms
 
 # Mel bands per block of the filter-bank product (see ``_mel_blocks``).
 _BANDS_PER_BLOCK = 4
 
-_blas_lock = threading.Lock()
-_blas_state = {"users": 0, "limiter": None}
+# numpy.pad's modes that fill the centring padding with values.
+_PAD_MODES = {"constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
+              "reflect", "symmetric", "wrap"}
+
+_MEL_PARAMS = {
+    "sr": POSITIVE_REAL,
+    "n_fft": POSITIVE_INT,
+    "hop_length": POSITIVE_INT,
+    "win_length": [*POSITIVE_INT, None],
+    "window": [str, "array-like", callable],
+    "center": BOOL,
+    "pad_mode": [StrOptions(_PAD_MODES)],
+    "power": POSITIVE_REAL,
+    "n_mels": POSITIVE_INT,
+    "fmin": NON_NEGATIVE_REAL,
+    "fmax": [*POSITIVE_REAL, None],
+    "htk": BOOL,
+    "norm": [StrOptions({"slaney"}), Real, None],
+    "n_jobs": N_JOBS,
+}
 
 
-@contextmanager
-def _single_threaded_blas():
-    """One BLAS thread while skaudio's own threads use every core.
-
-    threadpoolctl's limit is process-wide: concurrent callers share one limit,
-    set by the first to enter and restored by the last to leave, so that
-    overlapping calls (say, from a threaded grid search) cannot leave BLAS
-    limited afterwards.
-    """
-    with _blas_lock:
-        if _blas_state["users"] == 0:
-            _blas_state["limiter"] = threadpool_limits(limits=1, user_api="blas")
-        _blas_state["users"] += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_state["users"] -= 1
-            if _blas_state["users"] == 0:
-                _blas_state["limiter"].restore_original_limits()
-                _blas_state["limiter"] = None
+def _check_mel_params(params, caller):
+    """The constraints, then the rules between parameters they cannot express."""
+    check_params(_MEL_PARAMS, params, caller)
+    n_fft, win_length = params["n_fft"], params["win_length"]
+    if win_length is not None and win_length > n_fft:
+        raise invalid_parameter(caller, f"win_length={win_length} must be <= n_fft={n_fft}.")
+    sr, fmin, fmax = params["sr"], params["fmin"], params["fmax"]
+    fmax = sr / 2 if fmax is None else fmax
+    if not fmin < fmax <= sr / 2:
+        raise invalid_parameter(
+            caller, f"need 0 <= fmin < fmax <= sr / 2; got fmin={fmin}, fmax={fmax}, sr={sr}.")
 
 
 def _mel_blocks(mel_basis, interleave):
@@ -107,7 +109,7 @@ def _mel_filter_blocks(sr, n_fft, n_mels, fmin, fmax, htk, norm, dtype, interlea
 def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
                    window="hann", center=True, pad_mode="constant", power=2.0,
                    n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney",
-                   n_jobs=-1):
+                   n_jobs=None):
     """Mel spectrogram of a batch of waveforms, time first.
 
     Numerically ``librosa.feature.melspectrogram(y=y[i], ...).T`` for every
@@ -126,9 +128,12 @@ def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
 n_mels, fmin, fmax, htk, norm
         As in :func:`librosa.feature.melspectrogram` (with its defaults, but
         ``sr=16000``).
-    n_jobs : int or None, default=-1
-        Threads working on chunks of clips in parallel; ``-1`` uses every
-        core, ``None`` or ``1`` one thread (numpy and the FFT release the GIL).
+    n_jobs : int or None, default=None
+        Threads working on chunks of clips in parallel (numpy and the FFT
+        release the GIL); the result does not depend on it. ``None``: every
+        core, but only its share inside the workers of a parallel
+        scikit-learn or joblib call; ``-1``: every core (see
+        :mod:`skaudio._chunks`).
 
     Returns
     -------
@@ -137,6 +142,8 @@ n_mels, fmin, fmax, htk, norm
 
     Raises
     ------
+    InvalidParameterError
+        A ``ValueError`` and ``TypeError``: a parameter is invalid.
     ValueError
         If the clips are shorter than ``n_fft`` without centring, or the power
         overflows the dtype.
@@ -148,7 +155,16 @@ n_mels, fmin, fmax, htk, norm
     >>> melspectrogram(y, sr=16000, n_fft=512, hop_length=256, n_mels=40).shape
     (3, 63, 40)
     """
-    y = np.asarray(y)
+    params = dict(sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                  window=window, center=center, pad_mode=pad_mode, power=power,
+                  n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm, n_jobs=n_jobs)
+    _check_mel_params(params, "melspectrogram")
+    return _melspectrogram(np.asarray(y), **params)
+
+
+def _melspectrogram(y, *, sr, n_fft, hop_length, win_length, window, center, pad_mode,
+                    power, n_mels, fmin, fmax, htk, norm, n_jobs):
+    """:func:`melspectrogram` of a 2-D array, its parameters already checked."""
     win_length = n_fft if win_length is None else win_length
     dtype = np.float32 if y.dtype == np.float32 else np.float64
     fft_window = librosa.util.pad_center(
@@ -166,10 +182,9 @@ n_mels, fmin, fmax, htk, norm
     squares = power == 2.0
     blocks = _mel_filter_blocks(sr, n_fft, n_mels, fmin, fmax, htk, norm, dtype,
                                 interleave=2 if squares else 1)
-    chunk = max(1, _CHUNK_ELEMENTS // (n_frames * n_fft))
 
-    def work(start):
-        block = y[start:start + chunk]
+    def work(clips):
+        block = y[clips]
         if center and pad_mode == "constant":
             padded = np.zeros((block.shape[0], n_samples), dtype=dtype)
             padded[:, pad:pad + block.shape[1]] = block
@@ -187,19 +202,15 @@ n_mels, fmin, fmax, htk, norm
                 magnitude = np.abs(spectrum)
                 np.power(magnitude, power, out=magnitude)
             rows = magnitude.reshape(-1, magnitude.shape[-1])
-            target = out[start:start + chunk].reshape(-1, n_mels)
+            target = out[clips].reshape(-1, n_mels)
             for b0, b1, lo, hi, weights in blocks:
                 np.matmul(rows[:, lo:hi], weights, out=target[:, b0:b1])
         return bool(np.isfinite(target).all())
 
-    starts = range(0, y.shape[0], chunk)
-    n_workers = min(thread_count(n_jobs), len(starts))
-    if n_workers > 1:
-        # One BLAS thread per worker: the workers already use every core.
-        with _single_threaded_blas(), ThreadPoolExecutor(n_workers) as pool:
-            finite = all(pool.map(work, starts))
-    else:
-        finite = all(map(work, starts))
+    # A clip's windowed frames and their spectrum; one BLAS thread per worker
+    # (the workers already use the cores).
+    item_bytes = 2 * n_frames * n_fft * np.dtype(dtype).itemsize
+    finite = map_chunks(work, y.shape[0], item_bytes, n_jobs, single_threaded_blas=True)
     if not finite:
         raise ValueError(
             f"The {dtype.__name__} mel spectrogram overflowed: the waveforms' peak "
@@ -209,7 +220,7 @@ n_mels, fmin, fmax, htk, norm
     return out
 
 
-class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class MelSpectrogram(StatelessTransformer):
     """Waveforms ``(n_clips, n_samples)`` to power mel spectrograms.
 
     Output ``(n_clips, n_frames, n_mels)``, time first. The result is the
@@ -220,7 +231,7 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    sr : int, default=16000
+    sr : float, default=16000
         Sample rate of the input waveforms in Hz.
     n_fft : int, default=2048
         FFT length in samples.
@@ -228,11 +239,12 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
         Samples between frames.
     win_length : int or None, default=None
         Window length; ``None`` means ``n_fft``.
-    window : str, tuple or array, default="hann"
-        Any window :func:`scipy.signal.get_window` accepts.
+    window : str, tuple, array-like or callable, default="hann"
+        Any window :func:`librosa.filters.get_window` accepts.
     center : bool, default=True
         Pad ``n_fft // 2`` samples on both sides so that frames are centred.
-    pad_mode : str, default="constant"
+    pad_mode : {"constant", "edge", "linear_ramp", "maximum", "mean", "median", \
+"minimum", "reflect", "symmetric", "wrap"}, default="constant"
         :func:`numpy.pad` mode of the centring padding.
     power : float, default=2.0
         Exponent of the magnitude: 2 gives power, 1 magnitude.
@@ -246,9 +258,18 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
         HTK mel formula instead of Slaney's.
     norm : {"slaney", None} or float, default="slaney"
         Filter-bank normalisation, as in :func:`librosa.filters.mel`.
-    n_jobs : int or None, default=-1
-        Threads computing chunks of clips in parallel (``-1``: every core;
-        ``None``: one). The result does not depend on it.
+    n_jobs : int or None, default=None
+        Threads computing chunks of clips in parallel; the result does not
+        depend on it. ``None``: every core when called on its own, but inside
+        the workers of a parallel scikit-learn or joblib call
+        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
+        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
+        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
+        obeyed: ``-1`` every core, ``1`` one thread.
+
+    See Also
+    --------
+    melspectrogram : the function this transformer applies.
 
     Examples
     --------
@@ -258,10 +279,13 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
     (2, 32, 64)
     """
 
+    _parameter_constraints = _MEL_PARAMS
+    _three_d_input = False
+
     def __init__(self, sr=16000, n_fft=2048, hop_length=512, win_length=None,
                  window="hann", center=True, pad_mode="constant", power=2.0,
                  n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney",
-                 n_jobs=-1):
+                 n_jobs=None):
         self.sr = sr
         self.n_fft = n_fft
         self.hop_length = hop_length
@@ -277,56 +301,36 @@ class MelSpectrogram(VersionedStateMixin, TransformerMixin, BaseEstimator):
         self.norm = norm
         self.n_jobs = n_jobs
 
-    def _check_params(self):
-        name = type(self).__name__
-        sr = check_scalar_real(self.sr, "sr", owner=name, min_val=0, include_min=False)
-        for param in ("n_fft", "n_mels"):
-            check_positive_int(getattr(self, param), param, owner=name)
-        win_length = self.n_fft if self.win_length is None else check_positive_int(
-            self.win_length, "win_length", owner=name)
-        if win_length > self.n_fft:
-            raise ValueError(
-                f"{name}: win_length={win_length} must be <= n_fft={self.n_fft}."
-            )
-        check_positive_int(self.hop_length, "hop_length", owner=name)
-        check_scalar_real(self.power, "power", owner=name, min_val=0, include_min=False)
-        fmin = check_scalar_real(self.fmin, "fmin", owner=name, min_val=0)
-        fmax = sr / 2 if self.fmax is None else check_scalar_real(
-            self.fmax, "fmax", owner=name, min_val=0, include_min=False)
-        if not fmin < fmax <= sr / 2:
-            raise ValueError(
-                f"{name}: need 0 <= fmin < fmax <= sr / 2; got fmin={fmin}, "
-                f"fmax={fmax}, sr={sr}."
-            )
-        check_n_jobs(self.n_jobs, owner=name)
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{"sr": 100, "n_fft": 8, "hop_length": 2, "n_mels": 2}]
 
-    def fit(self, X, y=None):
-        """Check parameters and input; nothing is learned."""
-        self._check_params()
-        X = check_waveforms(X, name=type(self).__name__)
-        self.n_features_in_ = X.shape[1]
-        return self
+    def _check_params(self):
+        params = self._params()
+        _check_mel_params(params, type(self).__name__)
+        return params
+
+    def _check_input(self, X):
+        return check_waveforms(X, name=type(self).__name__)
 
     def transform(self, X):
-        """Compute the mel spectrogram of every clip."""
-        self._check_params()
-        X = check_waveforms(X, name=type(self).__name__)
-        return melspectrogram(
-            X, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length,
-            win_length=self.win_length, window=self.window, center=self.center,
-            pad_mode=self.pad_mode, power=self.power, n_mels=self.n_mels,
-            fmin=self.fmin, fmax=self.fmax, htk=self.htk, norm=self.norm,
-            n_jobs=self.n_jobs,
-        )
+        """Compute the mel spectrogram of every clip.
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples)
+            Waveforms at ``sr``.
+
+        Returns
+        -------
+        S : ndarray of shape (n_clips, n_frames, n_mels)
+        """
+        params = self._check_params()
+        return _melspectrogram(self._check_input(X), **params)
 
 
-class Deltas(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class Deltas(StatelessTransformer):
     """Stack a time-frequency array with its delta and delta-delta.
 
     ``(n, n_frames, n_bands)`` becomes ``(n, n_frames, n_bands, 3)``: channel 0
@@ -340,7 +344,7 @@ class Deltas(VersionedStateMixin, TransformerMixin, BaseEstimator):
     width : int, default=9
         Odd number of frames, at least 3, of the derivative filter; clips need
         at least ``width`` frames.
-    mode : str, default="interp"
+    mode : {"interp", "nearest", "mirror", "constant", "wrap"}, default="interp"
         Edge handling, as in :func:`librosa.feature.delta`.
 
     Examples
@@ -350,43 +354,56 @@ class Deltas(VersionedStateMixin, TransformerMixin, BaseEstimator):
     (2, 20, 8, 3)
     """
 
+    _parameter_constraints = {
+        "width": [Interval(Integral, 3, None, closed="left")],
+        "mode": [StrOptions({"interp", "nearest", "mirror", "constant", "wrap"})],
+    }
+    _two_d_input = False
+
     def __init__(self, width=9, mode="interp"):
         self.width = width
         self.mode = mode
 
-    def fit(self, X, y=None):
-        """Check parameters and input; nothing is learned."""
-        self._validate(X)
-        return self
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{"width": 3}]
+
+    def _check_params(self):
+        params = super()._check_params()
+        if params["width"] % 2 == 0:
+            raise invalid_parameter(
+                type(self).__name__,
+                f"width must be an odd integer >= 3; got {params['width']}.")
+        return params
+
+    def _check_input(self, X):
+        name = type(self).__name__
+        X = check_time_frequency(X, name=name, non_negative=False, min_ndim=3,
+                                 max_ndim=3)
+        if X.shape[1] < self.width:
+            raise ValueError(
+                f"{name} needs at least width={self.width} frames per sample; got "
+                f"{X.shape[1]}. Use longer clips or a smaller width."
+            )
+        return X
 
     def transform(self, X):
-        """Append delta and delta-delta channels."""
-        X = self._validate(X)
+        """Append delta and delta-delta channels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_frames, n_bands)
+
+        Returns
+        -------
+        ndarray of shape (n, n_frames, n_bands, 3)
+        """
+        self._check_params()
+        X = self._check_input(X)
         deltas = [
             librosa.feature.delta(X, width=self.width, order=order, axis=1,
                                   mode=self.mode).astype(X.dtype, copy=False)
             for order in (1, 2)
         ]
         return np.stack([X, *deltas], axis=-1)
-
-    def _validate(self, X):
-        name = type(self).__name__
-        width = check_positive_int(self.width, "width", owner=name)
-        if width < 3 or width % 2 == 0:
-            raise ValueError(f"{name}: width must be an odd integer >= 3; got {width}.")
-        X = check_time_frequency(X, name=name, non_negative=False, min_ndim=3,
-                                 max_ndim=3)
-        if X.shape[1] < width:
-            raise ValueError(
-                f"{name} needs at least width={width} frames per sample; got "
-                f"{X.shape[1]}. Use longer clips or a smaller width."
-            )
-        return X
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -2,10 +2,10 @@
 
 import numba
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
+from ._params import invalid_parameter
+from ._stateless import StatelessTransformer
 from ._validation import check_time_frequency
-from .base import VersionedStateMixin
 
 STATISTICS = ("mean", "std", "min", "max")
 
@@ -70,7 +70,7 @@ def temporal_statistics(X, statistics=("mean", "std")):
     return np.concatenate([out[s] for s in statistics], axis=1).astype(X.dtype, copy=False)
 
 
-class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class TemporalStatistics(StatelessTransformer):
     """Summarise every band over time: ``(n, frames, bands[, ch])`` to 2-D.
 
     Computes the chosen statistics of each band (and channel) along the frame
@@ -79,7 +79,9 @@ class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    statistics : tuple of {"mean", "std", "min", "max"}, default=("mean", "std")
+    statistics : tuple or list of {"mean", "std", "min", "max"}, \
+default=("mean", "std")
+        The statistics, in the order of the output's blocks of features.
 
     Examples
     --------
@@ -88,35 +90,43 @@ class TemporalStatistics(VersionedStateMixin, TransformerMixin, BaseEstimator):
     (2, 16)
     """
 
+    _parameter_constraints = {"statistics": [tuple, list]}
+
     def __init__(self, statistics=("mean", "std")):
         self.statistics = statistics
 
-    def fit(self, X, y=None):
-        """Check parameters and input; nothing is learned."""
-        X = self._validate(X)
-        self.n_features_in_ = X.shape[1]
-        return self
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{"statistics": ("mean", "std", "max")}]
+
+    def _check_params(self):
+        params = super()._check_params()
+        stats = params["statistics"]
+        if not stats or any(s not in STATISTICS for s in stats):
+            raise invalid_parameter(
+                type(self).__name__,
+                f"statistics must be a non-empty tuple drawn from {sorted(STATISTICS)}; "
+                f"got {stats!r}.")
+        return params
+
+    def _check_input(self, X):
+        return check_time_frequency(X, name=type(self).__name__, non_negative=False)
 
     def transform(self, X):
-        """Return ``(n, len(statistics) * bands * channels)`` features."""
-        X = self._validate(X)
+        """Return ``(n, len(statistics) * bands * channels)`` features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_frames, n_bands[, n_channels]) or (n, n_bands)
+            2-D input is one frame per row.
+
+        Returns
+        -------
+        ndarray of shape (n, len(statistics) * n_bands * n_channels)
+        """
+        self._check_params()
+        X = self._check_input(X)
         if X.ndim == 2:  # each row one frame
             X = X[:, np.newaxis, :]
         return temporal_statistics(X, tuple(self.statistics))
-
-    def _validate(self, X):
-        name = type(self).__name__
-        stats = self.statistics
-        if isinstance(stats, str) or not stats or any(s not in STATISTICS for s in stats):
-            raise ValueError(
-                f"{name}: statistics must be a non-empty tuple drawn from "
-                f"{sorted(STATISTICS)}; got {stats!r}."
-            )
-        return check_time_frequency(X, name=name, non_negative=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -258,23 +258,53 @@ FUNCTION_OF = dict(zip(ALL_FRONTEND_CLASSES, [log_compression, per_sample_norm,
 
 
 @pytest.mark.parametrize("frontend, message", [
-    (LogCompression(amin=0), "amin must be > 0"),
-    (PerSampleNorm(method="median"), "method must be"),
-    (PersaPlus(q=float("nan")), "q must be finite"),
-    (PersaPlus(q=-np.inf), "q must be finite or \\+inf"),
-    (PersaPlus(noise="blue"), "noise must be one of"),
-    (LogThreshold(c=-3), "c must be > 0"),
-    (PCEN(b=2.0), "b must lie in"),
-    (PCEN(max_size=0), "max_size must be a positive integer"),
-    (PCEN(time_constant=0), "time_constant must be > 0"),
+    (LogCompression(amin=0), "The 'amin' parameter of {} must be a float in the range "
+                             r"\(0.0, inf\)"),
+    (PerSampleNorm(method="median"), "The 'method' parameter of {} must be a str among"),
+    (PersaPlus(q=float("nan")), r"The 'q' parameter of {} must be a float in the range "
+                                r"\(-inf, inf\]. Got nan"),
+    (PersaPlus(q=-np.inf), r"The 'q' parameter of {} must be .* Got -inf"),
+    (PersaPlus(noise="blue"), "The 'noise' parameter of {} must be a str among"),
+    (PersaPlus(random_state="0"), "The 'random_state' parameter of {} must be"),
+    (LogThreshold(c=-3), "The 'c' parameter of {} must be a float in the range"),
+    (PCEN(b=2.0), r"The 'b' parameter of {} must be a float in the range \[0.0, 1.0\] "
+                  "or None"),
+    (PCEN(max_size=0), "The 'max_size' parameter of {} must be an int in the range"),
+    (PCEN(time_constant=0), "The 'time_constant' parameter of {} must be a float"),
 ])
 def test_bad_parameters_raise(frontend, message, power):
-    """The transformer and its function both name themselves and the parameter."""
-    with pytest.raises(ValueError, match=f"{type(frontend).__name__}: {message}"):
+    """The transformer (in fit and in transform) and its function name themselves."""
+    from skaudio._params import InvalidParameterError
+
+    name = type(frontend).__name__
+    with pytest.raises(InvalidParameterError, match=message.format(name)):
         frontend.fit(power)
+    with pytest.raises(InvalidParameterError, match=message.format(name)):
+        frontend.transform(power)
     function = FUNCTION_OF[type(frontend)]
-    with pytest.raises(ValueError, match=f"{function.__name__}: {message}"):
+    with pytest.raises(InvalidParameterError, match=message.format(function.__name__)):
         function(power, **frontend.get_params())
+
+
+@pytest.mark.parametrize("noise, message", [
+    (np.ones(3), "does not broadcast to one sample's shape"),
+    (-np.ones(10), "must be finite non-negative power"),
+    (lambda shape, rng: np.ones(3), "the noise callable returned shape"),
+])
+def test_persa_plus_noise_that_does_not_fit_the_samples_raises(noise, message, power):
+    from skaudio._params import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=f"PersaPlus: .*{message}"):
+        PersaPlus(noise=noise).fit_transform(power)
+    with pytest.raises(InvalidParameterError, match=f"persa_plus: .*{message}"):
+        persa_plus(power, noise=noise)
+
+
+def test_persa_plus_band_frequencies_must_match_the_bands(power):
+    from skaudio._params import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="PersaPlus: band_frequencies must hold 10"):
+        PersaPlus(band_frequencies=[100.0, 200.0]).fit_transform(power)
 
 
 @pytest.mark.parametrize("frontend", ALL_FRONTENDS, ids=lambda f: repr(f))
@@ -315,13 +345,14 @@ def test_pcen_treats_channels_independently(rng):
 @pytest.mark.parametrize("cls", ALL_FRONTEND_CLASSES, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_threads_and_chunks_do_not_change_the_output(cls, dtype, rng, monkeypatch):
-    from skaudio import frontends
+    from skaudio import _chunks
 
     S = (10 ** rng.uniform(-6, 0, size=(13, 16, 12))).astype(dtype)
     S[3] = 0.0  # a silent sample among the others
     params = {"random_state": 0} if cls is PersaPlus else {}
     reference = cls(n_jobs=1, **params).fit_transform(S)
-    monkeypatch.setattr(frontends, "_CHUNK_ELEMENTS", 16 * 12 * 2)  # two samples a chunk
+    # Two samples a chunk: each chunk's input and output.
+    monkeypatch.setattr(_chunks, "CHUNK_BYTES", 2 * 2 * S[0].nbytes)
     for n_jobs in (1, 2, -1, None):
         np.testing.assert_array_equal(cls(n_jobs=n_jobs, **params).fit_transform(S),
                                       reference)
@@ -329,7 +360,7 @@ def test_threads_and_chunks_do_not_change_the_output(cls, dtype, rng, monkeypatc
 
 @pytest.mark.parametrize("cls", ALL_FRONTEND_CLASSES, ids=lambda c: c.__name__)
 def test_bad_n_jobs_raises(cls, power):
-    with pytest.raises(ValueError, match="n_jobs must be None"):
+    with pytest.raises(ValueError, match=f"The 'n_jobs' parameter of {cls.__name__} must be"):
         cls(n_jobs=0).fit(power)
 
 
@@ -349,7 +380,7 @@ def test_fingerprints_follow_their_definition(rng):
     """64 bins relative to their mean, in whole dB, checksummed (zlib.crc32)."""
     import zlib
 
-    from skaudio import frontends
+    from skaudio.frontends._noise import fingerprints
 
     S = 10 ** rng.uniform(-6, 0, size=(6, 30, 20))
     S[2] = 0.0
@@ -361,8 +392,8 @@ def test_fingerprints_follow_their_definition(rng):
             expected.append(zlib.crc32(level))
         else:
             expected.append(0)
-    np.testing.assert_array_equal(frontends._fingerprints(S), expected)
-    np.testing.assert_array_equal(frontends._fingerprints(1e3 * S), expected)
+    np.testing.assert_array_equal(fingerprints(S), expected)
+    np.testing.assert_array_equal(fingerprints(1e3 * S), expected)
 
 
 @pytest.mark.parametrize("n_jobs", [0, 1.5, "all"])
@@ -370,7 +401,9 @@ def test_functions_reject_a_meaningless_n_jobs(n_jobs):
     from skaudio.features import melspectrogram
     from skaudio.frontends import per_sample_norm
 
-    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+    message = (r"The 'n_jobs' parameter of {} must be an int in the range \(-inf, -1\], "
+               r"an int in the range \[1, inf\) or None")
+    with pytest.raises(ValueError, match=message.format("per_sample_norm")):
         per_sample_norm(np.ones((2, 3, 4)), n_jobs=n_jobs)
-    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+    with pytest.raises(ValueError, match=message.format("melspectrogram")):
         melspectrogram(np.zeros((2, 4000), np.float32), n_jobs=n_jobs)
