@@ -150,6 +150,13 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
     skaudio.embedding.load_vggish_weights : read the published weights.
     skaudio.networks.build_vggish : the network alone.
 
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
+       thesis, Aalto University, 2018: Table 1 (VGGish), Table 4 (its input), 5.2.2-5.2.3 (training, fixed segment counts).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification", ICASSP 2017, pp. 131-135.
+
     Examples
     --------
     >>> import numpy as np

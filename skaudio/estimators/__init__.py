@@ -1,6 +1,7 @@
 """Keras networks as scikit-learn classifiers (scikeras based)."""
 
-from ._base import NetworkClassifier, enable_compilation_cache
+from .._keras import enable_compilation_cache
+from ._base import NetworkClassifier
 from ._embedding import (
     EmbeddingDNNClassifier,
     EmbeddingLSTMClassifier,

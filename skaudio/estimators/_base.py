@@ -84,6 +84,28 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
     Parameters
     ----------
     {training_parameters}
+
+    Examples
+    --------
+    A new network is a builder plus a thin class:
+
+    >>> import keras
+    >>> from skaudio._params import POSITIVE_INT
+    >>> def build_tiny(input_shape, n_classes, *, units=8):
+    ...     inputs = keras.Input(input_shape)
+    ...     x = keras.layers.Dense(units, activation="relu")(keras.layers.Flatten()(inputs))
+    ...     return keras.Model(inputs, keras.layers.Dense(n_classes, activation="softmax")(x))
+    >>> class TinyClassifier(NetworkClassifier):
+    ...     _parameter_constraints = {"units": POSITIVE_INT}
+    ...     def __init__(self, units=8, **training_params):
+    ...         super().__init__(**training_params)
+    ...         self.units = units
+    ...     def _build_network(self, input_shape, n_classes):
+    ...         return build_tiny(input_shape, n_classes, units=self.units)
+    >>> TinyClassifier(units=4, epochs=5)
+    TinyClassifier(epochs=5, units=4)
+    >>> sorted(TinyClassifier._parameter_constraints)[:3]
+    ['balanced_batches', 'batch_size', 'class_weight']
     """
 
     # scikeras internals read these attributes; they are not parameters here.

@@ -109,6 +109,11 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     --------
     MultiLevelAttentionClassifier : attention instead of the plain mean.
 
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
+       thesis, Aalto University, 2018: 5.1.3, Table 5 (the DNN), 5.1.2 (balanced batches), 5.2.4 (mixup).
+
     Examples
     --------
     >>> import numpy as np
@@ -166,6 +171,11 @@ class EmbeddingLSTMClassifier(_EmbeddingClassifier):
 
     {attributes}
 
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
+       thesis, Aalto University, 2018: 5.1.3, Table 6 (the LSTM).
+
     Examples
     --------
     >>> import numpy as np
@@ -220,6 +230,11 @@ class MultiLevelAttentionClassifier(_EmbeddingClassifier):
     {training_parameters}
 
     {attributes}
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
+       thesis, Aalto University, 2018: Fig. 27, Table 7 (after Yu et al., 2018).
 
     Examples
     --------

@@ -41,6 +41,12 @@ class VGGLikeClassifier(NetworkClassifier):
     --------
     skaudio.make_frontend_pipeline : the paper's six systems as pipelines.
 
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-D
+       (the back-end) and IV (the training gain).
+
     Examples
     --------
     >>> import numpy as np
