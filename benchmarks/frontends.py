@@ -3,20 +3,21 @@
     python benchmarks/frontends.py [--quick]
 
 2,000 seeded power spectrograms of 128 x 128 (float32, 60 dB of spread). Each
-front-end's ``transform`` (validation included, default ``n_jobs=-1``) is
-timed against one numpy ``log10`` pass over the same array -- the least any
-log front-end must do -- in the same run, alternating A, B, C, ...; the
+front-end's ``transform`` (validation included, default ``n_jobs=None``: every
+core) is timed against one numpy ``log10`` pass over the same array -- the
+least any log front-end must do -- in the same run, alternating A, B, C, ...; the
 figures are ratios of medians (the machine is shared, so absolute times are
 noisy). Goals: PERSA and LOG-T at most 1.2x that pass, PERSA+ (which also draws
 its noise) at most 2x. A numpy copy of the array is timed too: the goals were
 set where a log10 pass cost about 16 copies; the ratio of the two says how
-much room the bounds leave on this machine. The CPU time of every run (all threads) is reported
-too: when other work keeps the cores busy the threads cannot run in parallel,
-and that ratio says what the front-ends cost whatever the load. PCEN is timed against ``librosa.pcen`` applied to the
-whole batch at once (``axis=1``, the same ``sr``, ``hop_length`` and input
-scale): at least 2x faster, with results equal to ``1e-5`` of the largest value
-(librosa computes in float64; skaudio in float32 for float32 input). PERSA and
-LOG-T are also checked against their formulas in plain numpy.
+much room the bounds leave on this machine. The CPU time of every run (all
+threads) is reported too: when other work keeps the cores busy the threads
+cannot run in parallel, and that ratio says what the front-ends cost whatever
+the load. PCEN is timed against ``librosa.pcen`` applied to the whole batch at
+once (``axis=1``, the same ``sr``, ``hop_length`` and input scale): at least
+2x faster, with results equal to ``1e-5`` of the largest value (librosa
+computes in float64; skaudio in float32 for float32 input). PERSA and LOG-T
+are also checked against their formulas in plain numpy.
 
 The ratios move between processes far more than within one (how the
 kernel's page faults for the fresh outputs go differs from process to

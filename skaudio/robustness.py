@@ -368,19 +368,19 @@ def plot_robustness(reports, path=None):
     """Accuracy against SNR and against gain, one line per pipeline.
 
     Needs matplotlib (``pip install "skaudio[plot]"``). Saves a PNG to
-    ``path`` when given, and returns the figure.
+    ``path`` when given, and returns the figure: a
+    :class:`matplotlib.figure.Figure` made without pyplot, so the user's
+    backend and pyplot's figures are left as they were.
     """
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(
             "plot_robustness needs matplotlib: pip install 'skaudio[plot]'"
         ) from None
     reports = [reports] if isinstance(reports, RobustnessReport) else list(reports)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    axes = fig.subplots(1, 2)
     for report in reports:
         for ax, kind in zip(axes, ("snr", "gain")):
             points = [(v, m, s) for k, v, m, s, _ in report.summary() if k == kind]

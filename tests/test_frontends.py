@@ -140,7 +140,8 @@ def test_colored_noise_follows_its_spectral_slope(color, alpha):
 def test_persa_plus_accepts_array_and_callable_noise(power):
     arr = np.linspace(1, 2, power.shape[2])
     by_array = PersaPlus(noise=arr).fit_transform(power)
-    by_callable = PersaPlus(noise=lambda shape, rng: np.broadcast_to(arr, shape)).fit_transform(power)
+    by_callable = PersaPlus(
+        noise=lambda shape, rng: np.broadcast_to(arr, shape)).fit_transform(power)
     np.testing.assert_allclose(by_array, by_callable)
     with pytest.raises(ValueError, match="does not broadcast"):
         PersaPlus(noise=np.ones(3)).fit_transform(power)
@@ -407,3 +408,66 @@ def test_functions_reject_a_meaningless_n_jobs(n_jobs):
         per_sample_norm(np.ones((2, 3, 4)), n_jobs=n_jobs)
     with pytest.raises(ValueError, match=message.format("melspectrogram")):
         melspectrogram(np.zeros((2, 4000), np.float32), n_jobs=n_jobs)
+
+
+def _threads_in_a_worker(n_jobs):
+    """In a joblib task: the threads ``n_jobs`` gives, and what the front-ends printed."""
+    import contextlib
+    import io
+    import warnings
+
+    from skaudio._chunks import thread_count
+
+    S = np.ones((64, 128, 128), np.float32)  # several chunks: the threaded path
+    with warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stderr(io.StringIO()) as err, \
+            contextlib.redirect_stdout(io.StringIO()) as out:
+        warnings.simplefilter("always")
+        n = thread_count(n_jobs)
+        PersaPlus(random_state=0, n_jobs=n_jobs).fit_transform(S)
+        MelSpectrogram(n_fft=256, n_mels=32, n_jobs=n_jobs).fit_transform(np.zeros((64, 16000)))
+    return n, [str(w.message) for w in caught], err.getvalue() + out.getvalue()
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading", "multiprocessing"])
+def test_n_jobs_none_takes_its_share_inside_joblib_workers(backend):
+    """As scikit-learn's OpenMP estimators: no oversubscription, and no warning."""
+    import os
+
+    import joblib
+
+    cores = joblib.cpu_count()
+    if backend == "loky":  # joblib's limit for its worker processes
+        expected = int(os.environ.get("OMP_NUM_THREADS", max(1, cores // 2)))
+    else:  # tasks of a backend that sets no limit: one thread, as joblib's nested calls
+        expected = 1
+    results = joblib.Parallel(n_jobs=2, backend=backend)(
+        joblib.delayed(_threads_in_a_worker)(None) for _ in range(2))
+    for n, caught, printed in results:
+        assert n == min(expected, cores)
+        assert caught == [] and printed == ""
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_an_explicit_n_jobs_is_obeyed_inside_joblib_workers(backend):
+    import joblib
+
+    results = joblib.Parallel(n_jobs=2, backend=backend)(
+        joblib.delayed(_threads_in_a_worker)(n_jobs) for n_jobs in (3, -1))
+    assert [n for n, _, _ in results] == [3, joblib.cpu_count()]
+    assert all(caught == [] and printed == "" for _, caught, printed in results)
+
+
+def test_n_jobs_none_on_its_own_follows_the_openmp_limit():
+    """Every core, unless OMP_NUM_THREADS or threadpoolctl lowers the limit."""
+    import joblib
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    from threadpoolctl import threadpool_limits
+
+    from skaudio._chunks import thread_count
+
+    limit = _openmp_effective_n_threads(only_physical_cores=False)
+    assert thread_count(None) == max(1, min(joblib.cpu_count(), limit))
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert thread_count(None) == 1
+        assert thread_count(2) == 2

@@ -10,8 +10,8 @@ from sklearn.preprocessing import StandardScaler
 from skaudio import (
     LogCompression,
     MelSpectrogram,
-    PersaPlus,
     PerSampleNorm,
+    PersaPlus,
     TemporalStatistics,
 )
 from skaudio.datasets import make_audio_classification
@@ -174,8 +174,9 @@ def watermarked(watermark=True, n_files=12, segments=10, seed=0):
 
     Low bands: random audible power, the same distribution for both classes.
     High bands: a floor at -130 dB, plus (``watermark``) a -95 dB line in a
-    band of the file's own (above the front-ends' -100 dB log floor): a per-file watermark that gives away the file, and
-    so its label, to a split that mixes a file's segments.
+    band of the file's own (above the front-ends' -100 dB log floor): a per-file
+    watermark that gives away the file, and so its label, to a split that mixes a
+    file's segments.
     """
     rng = np.random.default_rng(seed)
     n = n_files * segments
@@ -242,3 +243,25 @@ def test_cross_validate_protocol_trains_on_one_version_tests_on_others(data):
     with pytest.raises(ValueError, match="versions of the same clips"):
         cross_validate_protocol(pipe, data.data, data.target, data.folds,
                                 {"short": data.data[:10]})
+
+
+def test_plot_robustness_leaves_matplotlibs_backend_and_pyplot_alone(tmp_path):
+    """A library function never calls matplotlib.use nor touches pyplot's state."""
+    matplotlib = pytest.importorskip("matplotlib", reason="plot_robustness needs matplotlib")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    rows = [{"kind": kind, "value": value, "fold": fold, "score": 0.5 + 0.1 * fold}
+            for kind, values in (("gain", (0, -20)), ("snr", (np.inf, 6)))
+            for value in values for fold in range(2)]
+    original = matplotlib.get_backend()
+    plt.switch_backend("svg")  # the user's choice, not Agg
+    try:
+        figures = plt.get_fignums()
+        fig = plot_robustness(RobustnessReport("PERSA", rows), tmp_path / "plot.png")
+        assert matplotlib.get_backend() == "svg"
+        assert plt.get_fignums() == figures
+    finally:
+        plt.switch_backend(original)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert (tmp_path / "plot.png").stat().st_size > 1000
