@@ -375,13 +375,13 @@ def test_audio_loader(case, tmp_path):
 
 
 # scikit-learn's parameter validation ("The 'sr' parameter of AudioLoader must
-# be ... Got 0 instead."), or the hand-written checks that precede it.
-_BAD_SR = r"'sr' parameter of \w+ must be .* Got .* instead"
+# be ... Got 0 instead."): an InvalidParameterError, both ValueError and TypeError.
+_BAD_SR = r"The 'sr' parameter of \w+ must be .* Got .* instead"
 SAMPLE_RATE_CASES = {
-    "negative sr": (-8000, raises(ValueError, f"sr must be > 0|{_BAD_SR}")),
-    "zero sr": (0, raises(ValueError, f"sr must be > 0|{_BAD_SR}")),
-    "missing sr (None)": (None, raises(TypeError, f"sr must be a real number|{_BAD_SR}")),
-    "sr as text": ("16k", raises(TypeError, f"sr must be a real number|{_BAD_SR}")),
+    "negative sr": (-8000, raises(ValueError, _BAD_SR)),
+    "zero sr": (0, raises(ValueError, _BAD_SR)),
+    "missing sr (None)": (None, raises(TypeError, _BAD_SR)),
+    "sr as text": ("16k", raises(TypeError, _BAD_SR)),
 }
 
 
