@@ -10,27 +10,31 @@ cannot express in ``_check_params``), its input (``_check_input``) and which
 inputs its tags announce.
 """
 
+from abc import ABCMeta, abstractmethod
+
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 
 from ._params import check_params
 from .base import VersionedStateMixin
 
 
-class StatelessTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class StatelessTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
+                           metaclass=ABCMeta):
     """A transformer whose ``fit`` checks parameters and input and learns nothing.
 
     Class attributes a subclass sets: ``_two_d_input`` and
     ``_three_d_input`` (whether it takes 2-D and 3-D arrays), and
-    ``_positive_only`` (non-negative input only).
+    ``_positive_only`` (non-negative input only). Abstract, so that estimator
+    discovery (:mod:`skaudio.discovery`) leaves it out.
     """
 
     _two_d_input = True
     _three_d_input = True
     _positive_only = False
 
+    @abstractmethod
     def _check_input(self, X):
         """The validated input array (a subclass's own checks)."""
-        raise NotImplementedError
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -6,6 +6,8 @@ validates and calls it (:func:`apply_frontend`), and a transformer that does
 the same with its parameters (:class:`FrontEnd`).
 """
 
+from abc import abstractmethod
+
 import numpy as np
 
 from .._chunks import map_chunks
@@ -99,7 +101,11 @@ class FrontEnd(StatelessTransformer):
     """
 
     _positive_only = True
-    _compute = None
+
+    @staticmethod
+    @abstractmethod
+    def _compute(S, **params):
+        """The front-end's computation: ``(out, ok)``."""
 
     def _check_input(self, X):
         return check_time_frequency(X, name=type(self).__name__)
