@@ -60,3 +60,22 @@ def test_bad_statistics_name_the_choices():
     with pytest.raises(ValueError, match=r"statistics must be a non-empty tuple drawn "
                                          r"from \['max', 'mean', 'min', 'std'\]"):
         TemporalStatistics(statistics=("median",)).fit(np.ones((2, 3, 4)))
+
+
+@pytest.mark.parametrize("statistics, message", [
+    ("mean", r"The 'statistics' parameter of TemporalStatistics must be an instance of "
+             r"'tuple' or an instance of 'list'"),
+    ((), r"TemporalStatistics: statistics must be a non-empty tuple"),
+])
+def test_bad_statistics_raise_in_fit_and_transform(statistics, message):
+    from skaudio._params import InvalidParameterError
+
+    for method in ("fit", "transform"):
+        with pytest.raises(InvalidParameterError, match=message):
+            getattr(TemporalStatistics(statistics=statistics), method)(np.ones((2, 3, 4)))
+
+
+def test_a_list_of_statistics_is_a_tuple_of_them():
+    X = np.random.default_rng(0).random((2, 5, 3))
+    np.testing.assert_array_equal(TemporalStatistics(["max", "mean"]).fit_transform(X),
+                                  TemporalStatistics(("max", "mean")).fit_transform(X))
