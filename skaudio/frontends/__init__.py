@@ -34,6 +34,11 @@ Conventions, the same for every front-end
 * **Caching**: the transformers hold nothing but their parameters and their
   output is a function of parameters and input (PERSA+'s noise included, with
   an int ``random_state``), so ``Pipeline(memory=...)`` caches them safely.
+
+Modules: ``_base`` (the checked path every front-end takes), ``_log`` (LOG,
+PERSA, LOG-T), ``_persa_plus``, ``_pcen`` and ``_noise`` (PERSA+'s noise);
+the chunk-and-thread engine they share with the mel spectrogram is
+:mod:`skaudio._chunks`.
 """
 
 from ._log import (
