@@ -40,10 +40,10 @@ N_CLASSES = 4
 def worker(backend, n, epochs, batch):
     """Measure one backend in this process; print one JSON line."""
     os.environ["KERAS_BACKEND"] = backend
+    import keras
     import numpy as np
 
     import skaudio  # noqa: F401
-    import keras
     from skaudio import VGGLikeClassifier
 
     assert keras.backend.backend() == backend, keras.backend.backend()
@@ -129,7 +129,6 @@ def main(argv=None):
             runs[backend].append(json.loads(proc.stdout.strip().splitlines()[-1]))
 
     import numpy as np
-
     from _common import write
 
     keys = ("fit_seconds", "train_samples_per_second", "predict_samples_per_second",

@@ -17,7 +17,8 @@ on ``q``; they are one step, so that the cache is keyed on the file names
 the memory sits on a sub-pipeline that holds only that step: a pipeline's
 memory caches every transformer but its last, and caching the ``q``-dependent
 steps too costs hashes and disk writes of their inputs and outputs for no hit
-(measured here: that made the cached search no faster than the uncached one). The classifier is a cheap one, so the
+(measured here: that made the cached search no faster than the uncached one).
+The classifier is a cheap one, so the
 figure is about the features. Four ways, alternating, each with a new, empty
 cache folder per run:
 

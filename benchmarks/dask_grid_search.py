@@ -47,7 +47,6 @@ from skaudio import make_frontend_pipeline  # noqa: E402
 from skaudio.datasets import make_audio_classification  # noqa: E402
 
 
-
 def make_pipe(epochs):
     """A small PERSA+ CNN system: 0.5-s clips, 32 mel bands, two conv blocks."""
     return make_frontend_pipeline(

@@ -29,11 +29,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 from _common import FSDD, alternate, median, write  # noqa: E402
 
+import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
 from skaudio import AudioLoader, MelSpectrogram  # noqa: E402
 from skaudio.datasets import load_fsdd  # noqa: E402
 

@@ -36,12 +36,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 from _common import alternate, median, write  # noqa: E402
 
-from skaudio import PCEN, LogThreshold, PersaPlus, PerSampleNorm  # noqa: E402
+import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
+from skaudio import PCEN, LogThreshold, PerSampleNorm, PersaPlus  # noqa: E402
 
 SR, HOP, SCALE = 16000, 512, 2.0**31
 

@@ -20,11 +20,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 from _common import alternate, median, write  # noqa: E402
 
+import skaudio  # noqa: E402,F401  (selects skaudio's Keras backend first)
 from skaudio import MelSpectrogram  # noqa: E402
 from skaudio.datasets import make_audio_classification  # noqa: E402
 

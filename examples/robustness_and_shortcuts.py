@@ -21,7 +21,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skaudio import LogCompression, MelSpectrogram, PersaPlus, PerSampleNorm, TemporalStatistics
+from skaudio import LogCompression, MelSpectrogram, PerSampleNorm, PersaPlus, TemporalStatistics
 from skaudio.datasets import make_audio_classification
 from skaudio.diagnostics import shortcut_probe
 from skaudio.robustness import plot_robustness, robustness_report

@@ -17,23 +17,22 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from . import metrics  # noqa: E402
 from ._version import __version__  # noqa: E402
+from .balance import pitch_shift_balance  # noqa: E402
+from .caching import CachedTransformer  # noqa: E402
+from .ensemble import GeometricMeanEnsemble  # noqa: E402
 from .features import Deltas, MelSpectrogram, melspectrogram  # noqa: E402
 from .frontends import (  # noqa: E402
     PCEN,
     LogCompression,
     LogThreshold,
-    PersaPlus,
     PerSampleNorm,
+    PersaPlus,
 )
 from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
-from . import metrics  # noqa: E402
-from .balance import pitch_shift_balance  # noqa: E402
-from .caching import CachedTransformer  # noqa: E402
-from .ensemble import GeometricMeanEnsemble  # noqa: E402
 from .preprocessing import TrimSilence  # noqa: E402
-
 
 # Keras-backed parts load on first use, so that the front-ends import fast.
 _LAZY = {

@@ -19,7 +19,6 @@ from .robustness import V3_GAINS_DB, make_gain_version
 from .systems import SYSTEM_NAMES, SYSTEMS, make_frontend_pipeline
 
 
-
 def per_class_gain(X, y, *, gains_db=V3_GAINS_DB, random_state=None):
     """Scale every clip by a gain drawn once per class from ``gains_db``.
 

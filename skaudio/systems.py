@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 
 from .estimators import VGGLikeClassifier
 from .features import MelSpectrogram
-from .frontends import PCEN, LogCompression, LogThreshold, PersaPlus, PerSampleNorm
+from .frontends import PCEN, LogCompression, LogThreshold, PerSampleNorm, PersaPlus
 
 #: system name -> (front-end factory, training gain augmentation in dB)
 SYSTEMS = {

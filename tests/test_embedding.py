@@ -6,10 +6,10 @@ import math
 import librosa
 import numpy as np
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 import scipy.signal
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skaudio.embedding import (
     VGGishEmbedder,
@@ -330,7 +330,8 @@ def test_training_is_reproducible_and_labels_every_segment(rng):
 
 
 def test_fit_without_labels_and_without_weights_is_an_error(rng):
-    with pytest.raises(ValueError, match=r"trains VGGish from scratch .*needs labels: call fit\(X, y\)"):
+    with pytest.raises(ValueError,
+                       match=r"trains VGGish from scratch .*needs labels: call fit\(X, y\)"):
         VGGishEmbedder(**TINY).fit(rng.standard_normal((4, 16000)))
 
 

@@ -8,7 +8,6 @@ import joblib
 import keras  # conftest.py imports skaudio first, which selects the backend
 import numpy as np
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.base import clone, is_classifier
 from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -21,12 +20,13 @@ from sklearn.model_selection import (
     train_test_split,
 )
 from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skaudio import (
     PCEN,
     MelSpectrogram,
-    PersaPlus,
     PerSampleNorm,
+    PersaPlus,
     VGGLikeClassifier,
     make_frontend_pipeline,
 )
@@ -260,7 +260,8 @@ def test_joblib_round_trip_in_a_fresh_process(audio, tmp_path):
     script = textwrap.dedent(f"""
         import joblib, numpy as np
         pipe = joblib.load({str(path)!r})
-        np.save({str(tmp_path / "proba.npy")!r}, pipe.predict_proba(np.load({str(tmp_path / "X.npy")!r})))
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "proba.npy")!r}, pipe.predict_proba(X))
     """)
     subprocess.run([sys.executable, "-c", script], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), pipe.predict_proba(audio.data))

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skaudio import PCEN, LogCompression, LogThreshold, MelSpectrogram, PersaPlus, PerSampleNorm
+from skaudio import PCEN, LogCompression, LogThreshold, MelSpectrogram, PerSampleNorm, PersaPlus
 from skaudio.frontends import persa_plus
 
 FRONTENDS = [LogCompression(), PerSampleNorm(), PerSampleNorm(method="divide"),

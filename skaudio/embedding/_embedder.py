@@ -13,9 +13,9 @@ from .._params import (
     BOOL,
     POSITIVE_INT,
     POSITIVE_REAL,
-    InvalidParameterError,
     Integral,
     Interval,
+    InvalidParameterError,
     StrOptions,
     check_positive_ints,
 )
@@ -153,7 +153,8 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
     References
     ----------
     .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
-       thesis, Aalto University, 2018: Table 1 (VGGish), Table 4 (its input), 5.2.2-5.2.3 (training, fixed segment counts).
+       thesis, Aalto University, 2018: Table 1 (VGGish), Table 4 (its input),
+       5.2.2-5.2.3 (training, fixed segment counts).
     .. [2] S. Hershey et al., "CNN architectures for large-scale audio
        classification", ICASSP 2017, pp. 131-135.
 

@@ -112,7 +112,8 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     References
     ----------
     .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
-       thesis, Aalto University, 2018: 5.1.3, Table 5 (the DNN), 5.1.2 (balanced batches), 5.2.4 (mixup).
+       thesis, Aalto University, 2018: 5.1.3, Table 5 (the DNN), 5.1.2 (balanced
+       batches), 5.2.4 (mixup).
 
     Examples
     --------
