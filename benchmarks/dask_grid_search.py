@@ -60,11 +60,6 @@ def predict_proba(estimator, X):
     return estimator.predict_proba(X)
 
 
-def _quiet_daemon_warning():
-    import warnings
-    warnings.filterwarnings("ignore", message="Inside a Dask worker with daemon=True")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny grid, one repeat")
@@ -111,7 +106,6 @@ def main(argv=None):
         # Dask's worker processes are daemons, which joblib will not let start
         # their own pools: skaudio's front-ends then run on one thread there,
         # as they should with one thread per worker; do not warn about it.
-        client.run(_quiet_daemon_warning)
         # warm both sides: imports, librosa's numba code, first network traces
         setup["warm_up_seconds"] = timed(lambda: client.gather(client.map(
             lambda seed: make_pipe(1).fit(X[:16], y[:16]).score(X[:16], y[:16]),

@@ -29,18 +29,11 @@ import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from numbers import Integral
 
 import joblib
 from joblib.parallel import get_active_backend
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
-
-from ._params import Interval
-
-# ``n_jobs`` of the threaded computations: a non-zero int or None.
-N_JOBS = [Interval(Integral, None, -1, closed="right"),
-          Interval(Integral, 1, None, closed="left"), None]
 
 # The bytes a chunk's work touches (its input, intermediates and output
 # together): 4 MiB. Measured on the mel spectrogram (chunks twice as large

@@ -27,7 +27,9 @@ __all__ = ["InvalidParameterError", "check_params", "check_positive_ints",
            "NON_NEGATIVE_REAL", "FRACTION", "Interval", "StrOptions", "Integral", "Real"]
 
 # Constraints that recur across skaudio's estimators.
-N_JOBS_CONSTRAINT = [Integral, None]
+# n_jobs as joblib counts it: a non-zero int (-1: every core) or None.
+N_JOBS_CONSTRAINT = [Interval(Integral, None, -1, closed="right"),
+                     Interval(Integral, 1, None, closed="left"), None]
 BOOL = ["boolean"]
 POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]

@@ -12,9 +12,10 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._chunks import N_JOBS, map_chunks
+from ._chunks import map_chunks
 from ._params import (
     BOOL,
+    N_JOBS_CONSTRAINT,
     NON_NEGATIVE_REAL,
     POSITIVE_INT,
     POSITIVE_REAL,
@@ -47,7 +48,7 @@ _MEL_PARAMS = {
     "fmax": [*POSITIVE_REAL, None],
     "htk": BOOL,
     "norm": [StrOptions({"slaney"}), Real, None],
-    "n_jobs": N_JOBS,
+    "n_jobs": N_JOBS_CONSTRAINT,
 }
 
 

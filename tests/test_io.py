@@ -134,7 +134,8 @@ def test_audio_loader_bad_input(X, exc, message):
     ({"sr": "16k"}, "'sr' parameter of AudioLoader must be a float"),
     ({"duration": -1.0}, "'duration' parameter of AudioLoader must be a float"),
     ({"offset": np.inf}, "'offset' parameter of AudioLoader must be a float"),
-    ({"n_jobs": 1.5}, "'n_jobs' parameter of AudioLoader must be an instance of 'int'"),
+    ({"n_jobs": 1.5}, "'n_jobs' parameter of AudioLoader must be an int in the range"),
+    ({"n_jobs": 0}, "'n_jobs' parameter of AudioLoader must be an int in the range"),
     ({"mono": False}, "mono=True"),
 ])
 def test_audio_loader_bad_parameters(wav_files, params, message):

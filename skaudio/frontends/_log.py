@@ -2,13 +2,12 @@
 
 import numpy as np
 
-from .._chunks import N_JOBS
-from .._params import POSITIVE_REAL, StrOptions
+from .._params import N_JOBS_CONSTRAINT, POSITIVE_REAL, StrOptions
 from ._base import FrontEnd, apply_frontend, flat, floored_log10, row_means, run_kernel
 
-_LOG_PARAMS = {"amin": POSITIVE_REAL, "n_jobs": N_JOBS}
+_LOG_PARAMS = {"amin": POSITIVE_REAL, "n_jobs": N_JOBS_CONSTRAINT}
 _PERSA_PARAMS = {"method": [StrOptions({"subtract", "divide"})], **_LOG_PARAMS}
-_LOG_T_PARAMS = {"c": POSITIVE_REAL, "n_jobs": N_JOBS}
+_LOG_T_PARAMS = {"c": POSITIVE_REAL, "n_jobs": N_JOBS_CONSTRAINT}
 
 
 def _log_kernel(amin):

@@ -82,6 +82,11 @@ def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=No
     >>> N.shape, bool(abs(N.mean() - 1) < 0.1)
     ((2, 100, 4), True)
     """
+    if color not in NOISE_COLORS:
+        raise InvalidParameterError(
+            f"The 'color' parameter of colored_noise must be one of "
+            f"{sorted(NOISE_COLORS)}. Got {color!r} instead."
+        )
     rng = random_state if isinstance(random_state, np.random.Generator) \
         else check_random_state(random_state)
     psd = band_psd(shape[2] if len(shape) > 2 else shape[1], color, band_frequencies)

@@ -6,8 +6,7 @@ import numpy as np
 import scipy.ndimage
 import scipy.signal
 
-from .._chunks import N_JOBS
-from .._params import NON_NEGATIVE_REAL, POSITIVE_INT, POSITIVE_REAL, Interval
+from .._params import N_JOBS_CONSTRAINT, NON_NEGATIVE_REAL, POSITIVE_INT, POSITIVE_REAL, Interval
 from ._base import FrontEnd, apply_frontend, run_kernel
 
 _PCEN_PARAMS = {
@@ -21,7 +20,7 @@ _PCEN_PARAMS = {
     "b": [Interval(Real, 0, 1, closed="both"), None],
     "max_size": POSITIVE_INT,
     "input_scale": POSITIVE_REAL,
-    "n_jobs": N_JOBS,
+    "n_jobs": N_JOBS_CONSTRAINT,
 }
 
 

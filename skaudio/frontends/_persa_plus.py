@@ -5,9 +5,8 @@ from numbers import Real
 
 import numpy as np
 
-from .._chunks import N_JOBS
 from .._hashed_noise import add_hashed_noise, exponential_variates, inject_noise, noise_keys
-from .._params import POSITIVE_REAL, Interval, StrOptions
+from .._params import N_JOBS_CONSTRAINT, POSITIVE_REAL, Interval, StrOptions
 from ._base import FrontEnd, apply_frontend, flat, row_means, run_kernel
 from ._log import _per_sample_norm
 from ._noise import (
@@ -26,7 +25,7 @@ _PERSA_PLUS_PARAMS = {
     "band_frequencies": ["array-like", None],
     "random_state": ["random_state"],
     "amin": POSITIVE_REAL,
-    "n_jobs": N_JOBS,
+    "n_jobs": N_JOBS_CONSTRAINT,
 }
 
 
