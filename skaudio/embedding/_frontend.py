@@ -23,6 +23,7 @@ import scipy.fft
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._chunks import map_chunks
 from ..io import fit_length
 
 VGGISH_SR = 16000
@@ -33,9 +34,6 @@ N_MELS = 64
 FMIN, FMAX = 125.0, 7500.0
 LOG_OFFSET = 0.01
 PATCH_FRAMES = 96            # 0.96 s of 10 ms frames
-
-# frames x n_fft values transformed per chunk: about 30 MB of intermediates
-_CHUNK_ELEMENTS = 2**22
 
 
 def _hz_to_mel(hz):
@@ -89,12 +87,16 @@ def vggish_log_mel(waveforms):
     t = np.arange(WINDOW_LENGTH)
     window = 0.5 - 0.5 * np.cos(2 * np.pi * t / WINDOW_LENGTH)  # periodic Hann
     mel = vggish_mel_matrix()
-    chunk = max(1, _CHUNK_ELEMENTS // (n_frames * N_FFT))
-    for start in range(0, y.shape[0], chunk):
-        frames = sliding_window_view(y[start:start + chunk], WINDOW_LENGTH,
-                                     axis=-1)[:, ::HOP_LENGTH][:, :n_frames]
+
+    def work(rows):
+        frames = sliding_window_view(y[rows], WINDOW_LENGTH, axis=-1)[:, ::HOP_LENGTH][:, :n_frames]
         magnitude = np.abs(scipy.fft.rfft(frames * window, n=N_FFT, axis=-1))
-        out[start:start + chunk] = np.log(magnitude @ mel + LOG_OFFSET)
+        out[rows] = np.log(magnitude @ mel + LOG_OFFSET)
+        return True
+
+    # The windowed frames and their spectrum, float64 and complex128.
+    map_chunks(work, y.shape[0], n_frames * N_FFT * 8 * 3, n_jobs=None,
+               single_threaded_blas=True)
     return out
 
 
