@@ -13,6 +13,7 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._chunks import map_chunks
+from ._docs import fill_doc
 from ._params import (
     BOOL,
     N_JOBS_CONSTRAINT,
@@ -107,6 +108,7 @@ def _mel_filter_blocks(sr, n_fft, n_mels, fmin, fmax, htk, norm, dtype, interlea
     return tuple(blocks)
 
 
+@fill_doc
 def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
                    window="hann", center=True, pad_mode="constant", power=2.0,
                    n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney",
@@ -129,12 +131,7 @@ def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
 n_mels, fmin, fmax, htk, norm
         As in :func:`librosa.feature.melspectrogram` (with its defaults, but
         ``sr=16000``).
-    n_jobs : int or None, default=None
-        Threads working on chunks of clips in parallel (numpy and the FFT
-        release the GIL); the result does not depend on it. ``None``: every
-        core, but only its share inside the workers of a parallel
-        scikit-learn or joblib call; ``-1``: every core (see
-        :mod:`skaudio._chunks`).
+    {n_jobs}
 
     Returns
     -------
@@ -221,6 +218,7 @@ def _melspectrogram(y, *, sr, n_fft, hop_length, win_length, window, center, pad
     return out
 
 
+@fill_doc
 class MelSpectrogram(StatelessTransformer):
     """Waveforms ``(n_clips, n_samples)`` to power mel spectrograms.
 
@@ -259,14 +257,7 @@ class MelSpectrogram(StatelessTransformer):
         HTK mel formula instead of Slaney's.
     norm : {"slaney", None} or float, default="slaney"
         Filter-bank normalisation, as in :func:`librosa.filters.mel`.
-    n_jobs : int or None, default=None
-        Threads computing chunks of clips in parallel; the result does not
-        depend on it. ``None``: every core when called on its own, but inside
-        the workers of a parallel scikit-learn or joblib call
-        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
-        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
-        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
-        obeyed: ``-1`` every core, ``1`` one thread.
+    {n_jobs}
 
     See Also
     --------

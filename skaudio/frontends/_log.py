@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._docs import fill_doc
 from .._params import N_JOBS_CONSTRAINT, POSITIVE_REAL, StrOptions
 from ._base import FrontEnd, apply_frontend, flat, floored_log10, row_means, run_kernel
 
@@ -59,6 +60,7 @@ def _log_threshold(S, *, c, n_jobs):
     return run_kernel(_log_threshold_kernel(c), S, n_jobs)
 
 
+@fill_doc
 def log_compression(S, *, amin=1e-10, n_jobs=None):
     """LOG: ``log10(max(S, amin))`` of a power spectrogram.
 
@@ -70,11 +72,7 @@ def log_compression(S, *, amin=1e-10, n_jobs=None):
         Non-negative time-frequency power.
     amin : float, default=1e-10
         Floor of the power before the log.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the result does not depend on
-        it. ``None``: every core, but only its share inside the workers of a
-        parallel scikit-learn or joblib call; ``-1``: every core (see
-        :mod:`skaudio._chunks`).
+    {n_jobs}
 
     Returns
     -------
@@ -90,6 +88,7 @@ def log_compression(S, *, amin=1e-10, n_jobs=None):
                           dict(amin=amin, n_jobs=n_jobs))
 
 
+@fill_doc
 def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=None):
     """PERSA: per-sample energy normalisation (PERSA+ paper, sections III, IV-C).
 
@@ -108,11 +107,7 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=None):
         Subtract the mean log, or divide by the mean power before the log.
     amin : float, default=1e-10
         Floor of the power before the log.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the result does not depend on
-        it. ``None``: every core, but only its share inside the workers of a
-        parallel scikit-learn or joblib call; ``-1``: every core (see
-        :mod:`skaudio._chunks`).
+    {n_jobs}
 
     Returns
     -------
@@ -128,6 +123,7 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=None):
                           dict(method=method, amin=amin, n_jobs=n_jobs))
 
 
+@fill_doc
 def log_threshold(S, *, c=30.0, n_jobs=None):
     """LOG-T: per-sample maximum normalisation and thresholded log (eq. 4).
 
@@ -146,11 +142,7 @@ def log_threshold(S, *, c=30.0, n_jobs=None):
         Non-negative time-frequency power.
     c : float, default=30.0
         Dynamic range kept below each sample's maximum, in dB.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the result does not depend on
-        it. ``None``: every core, but only its share inside the workers of a
-        parallel scikit-learn or joblib call; ``-1``: every core (see
-        :mod:`skaudio._chunks`).
+    {n_jobs}
 
     Returns
     -------
@@ -167,6 +159,7 @@ def log_threshold(S, *, c=30.0, n_jobs=None):
                           dict(c=c, n_jobs=n_jobs))
 
 
+@fill_doc
 class LogCompression(FrontEnd):
     """LOG: ``log10`` of the power, floored at ``amin``.
 
@@ -179,14 +172,7 @@ class LogCompression(FrontEnd):
     amin : float, default=1e-10
         Floor of the power before the log (-100 dB); silent samples give
         ``log10(amin)``.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the output does not depend on
-        it. ``None``: every core when called on its own, but inside the
-        workers of a parallel scikit-learn or joblib call
-        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
-        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
-        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
-        obeyed: ``-1`` every core, ``1`` one thread.
+    {n_jobs}
 
     See Also
     --------
@@ -212,6 +198,7 @@ class LogCompression(FrontEnd):
         return [{}]
 
 
+@fill_doc
 class PerSampleNorm(FrontEnd):
     """PERSA: log compression and per-sample mean subtraction.
 
@@ -227,14 +214,7 @@ class PerSampleNorm(FrontEnd):
         variant; the same shape with a slightly different offset).
     amin : float, default=1e-10
         Floor of the power before the log.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the output does not depend on
-        it. ``None``: every core when called on its own, but inside the
-        workers of a parallel scikit-learn or joblib call
-        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
-        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
-        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
-        obeyed: ``-1`` every core, ``1`` one thread.
+    {n_jobs}
 
     See Also
     --------
@@ -264,6 +244,7 @@ class PerSampleNorm(FrontEnd):
         return [{}, {"method": "divide"}]
 
 
+@fill_doc
 class LogThreshold(FrontEnd):
     """LOG-T: per-sample maximum normalisation and log with a floor ``c`` dB down.
 
@@ -277,14 +258,7 @@ class LogThreshold(FrontEnd):
     c : float, default=30.0
         Dynamic range kept below each sample's maximum, in dB (the paper's
         choice is 30).
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the output does not depend on
-        it. ``None``: every core when called on its own, but inside the
-        workers of a parallel scikit-learn or joblib call
-        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
-        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
-        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
-        obeyed: ``-1`` every core, ``1`` one thread.
+    {n_jobs}
 
     See Also
     --------

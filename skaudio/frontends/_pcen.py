@@ -6,6 +6,7 @@ import numpy as np
 import scipy.ndimage
 import scipy.signal
 
+from .._docs import fill_doc
 from .._params import N_JOBS_CONSTRAINT, NON_NEGATIVE_REAL, POSITIVE_INT, POSITIVE_REAL, Interval
 from ._base import FrontEnd, apply_frontend, run_kernel
 
@@ -84,6 +85,7 @@ def _pcen(S, *, sr, hop_length, gain, bias, power, time_constant, eps, b, max_si
     return (out[:, 0, :] if two_d else out), ok
 
 
+@fill_doc
 def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
          time_constant=0.400, eps=1e-6, b=None, max_size=1, input_scale=2**31,
          n_jobs=None):
@@ -118,11 +120,7 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
         coefficient, lies in [0, 1] (``None``: from ``time_constant``).
     input_scale : float, default=2**31
         Factor applied to the input first.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the result does not depend on
-        it. ``None``: every core, but only its share inside the workers of a
-        parallel scikit-learn or joblib call; ``-1``: every core (see
-        :mod:`skaudio._chunks`).
+    {n_jobs}
 
     Returns
     -------
@@ -142,6 +140,7 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
                                n_jobs=n_jobs))
 
 
+@fill_doc
 class PCEN(FrontEnd):
     """Per-channel energy normalisation (librosa's algorithm and defaults).
 
@@ -164,14 +163,7 @@ class PCEN(FrontEnd):
         audio; ``2**31`` brings a spectrogram of [-1, 1] audio there, where PCEN
         is close to invariant to the input gain. ``1`` reproduces
         ``librosa.pcen(S)`` on the raw input.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the output does not depend on
-        it. ``None``: every core when called on its own, but inside the
-        workers of a parallel scikit-learn or joblib call
-        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
-        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
-        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
-        obeyed: ``-1`` every core, ``1`` one thread.
+    {n_jobs}
 
     See Also
     --------

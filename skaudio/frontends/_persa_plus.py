@@ -5,6 +5,7 @@ from numbers import Real
 
 import numpy as np
 
+from .._docs import fill_doc
 from .._hashed_noise import add_hashed_noise, exponential_variates, inject_noise, noise_keys
 from .._params import N_JOBS_CONSTRAINT, POSITIVE_REAL, Interval, StrOptions
 from ._base import FrontEnd, apply_frontend, flat, row_means, run_kernel
@@ -79,6 +80,7 @@ def _persa_plus(S, *, q, noise, band_frequencies, random_state, amin, n_jobs, ow
     return run_kernel(kernel, S, n_jobs, per_sample=keys)
 
 
+@fill_doc
 def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=None,
                amin=1e-10, n_jobs=None):
     """PERSA+: noise injection, log compression and mean subtraction (eq. 1-3).
@@ -121,11 +123,7 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
         ``skaudio._hashed_noise``).
     amin : float, default=1e-10
         Floor inside the logarithm.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the result does not depend on
-        it. ``None``: every core, but only its share inside the workers of a
-        parallel scikit-learn or joblib call; ``-1``: every core (see
-        :mod:`skaudio._chunks`).
+    {n_jobs}
 
     Returns
     -------
@@ -145,6 +143,7 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
                                random_state=random_state, amin=amin, n_jobs=n_jobs))
 
 
+@fill_doc
 class PersaPlus(FrontEnd):
     """PERSA+: noise injection ``q`` dB below the sample, log, mean subtraction.
 
@@ -183,14 +182,7 @@ class PersaPlus(FrontEnd):
         an int with a cached pipeline.
     amin : float, default=1e-10
         Floor of the power before the log; silent samples give zeros.
-    n_jobs : int or None, default=None
-        Threads working on chunks of samples; the output does not depend on
-        it. ``None``: every core when called on its own, but inside the
-        workers of a parallel scikit-learn or joblib call
-        (``GridSearchCV(n_jobs=...)``) only the share the outer parallelism
-        leaves (the OpenMP thread limit joblib sets there, as scikit-learn's
-        OpenMP-based estimators count; see :mod:`skaudio._chunks`). An int is
-        obeyed: ``-1`` every core, ``1`` one thread.
+    {n_jobs}
 
     See Also
     --------
