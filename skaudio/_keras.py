@@ -13,6 +13,7 @@ the training parameters it takes.
 import inspect
 import os
 import random
+from collections import namedtuple
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -23,55 +24,74 @@ from sklearn.utils._param_validation import Interval, StrOptions
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
 
 
-def _doc(text):
-    return "\n".join("        " + line if line else "" for line in text.strip().split("\n"))
+class TrainingParameter(namedtuple("TrainingParameter", "type default constraints doc")):
+    """One training parameter: its documented type, default, constraints and text."""
+
+    def __new__(cls, type, default, constraints, doc):
+        doc = "\n".join("        " + line if line else "" for line in doc.strip().split("\n"))
+        return super().__new__(cls, type, default, constraints, doc)
 
 
-# name: (default, constraints, documentation), in signature order.
+# name -> TrainingParameter, in signature order.
 TRAINING_PARAMETERS = {
-    "gain_augment_db": (0.0, [Interval(Real, 0, None, closed="left")], _doc("""
+    "gain_augment_db": TrainingParameter(
+        "float", 0.0, [Interval(Real, 0, None, closed="left")], """
 Random gain, uniform in ``±gain_augment_db`` dB, added to every training
 sample (in bels, ``g / 10``, for log-power input) while the network
-trains; never at prediction (Vrysis et al., IV: LOG-AU 30, PERSA+ 3).""")),
-    "optimizer": ("adam", [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer], _doc("""
-A Keras optimizer's name (built with ``learning_rate``) or instance.""")),
-    "learning_rate": (1e-3, [Interval(Real, 0, None, closed="neither")], _doc("""
-The optimizer's learning rate, when ``optimizer`` is a name.""")),
-    "epochs": (30, [Interval(Integral, 1, None, closed="left")], _doc("""
-Passes over the training data.""")),
-    "batch_size": (32, [Interval(Integral, 1, None, closed="left")], _doc("""
-Training examples per gradient step; also the prediction batch.""")),
-    "validation_split": (0.0, [Interval(Real, 0, 1, closed="left")], _doc("""
+trains; never at prediction (Vrysis et al., IV: LOG-AU 30, PERSA+ 3)."""),
+    "optimizer": TrainingParameter(
+        "str or keras.optimizers.Optimizer", "adam",
+        [StrOptions(set(OPTIMIZERS)), keras.optimizers.Optimizer], """
+A Keras optimizer's name (built with ``learning_rate``) or instance."""),
+    "learning_rate": TrainingParameter(
+        "float", 1e-3, [Interval(Real, 0, None, closed="neither")], """
+The optimizer's learning rate, when ``optimizer`` is a name."""),
+    "epochs": TrainingParameter(
+        "int", 30, [Interval(Integral, 1, None, closed="left")], """
+Passes over the training data."""),
+    "batch_size": TrainingParameter(
+        "int", 32, [Interval(Integral, 1, None, closed="left")], """
+Training examples per gradient step; also the prediction batch."""),
+    "validation_split": TrainingParameter(
+        "float", 0.0, [Interval(Real, 0, 1, closed="left")], """
 Fraction of the training samples (drawn at random with ``random_state``)
-held out to monitor ``val_loss``.""")),
-    "patience": (None, [Interval(Integral, 0, None, closed="left"), None], _doc("""
+held out to monitor ``val_loss``."""),
+    "patience": TrainingParameter(
+        "int or None", None, [Interval(Integral, 0, None, closed="left"), None], """
 Early stopping: stop after ``patience`` epochs without a better
-``val_loss`` and restore the best weights. Needs ``validation_split``.""")),
-    "class_weight": (None, [dict, StrOptions({"balanced"}), None], _doc("""
-Class weights, applied as sample weights.""")),
-    "mixup_alpha": (0.0, [Interval(Real, 0, None, closed="left")], _doc("""
+``val_loss`` and restore the best weights. Needs ``validation_split``."""),
+    "class_weight": TrainingParameter(
+        'dict, "balanced" or None', None, [dict, StrOptions({"balanced"}), None], """
+Class weights, applied as sample weights."""),
+    "mixup_alpha": TrainingParameter(
+        "float", 0.0, [Interval(Real, 0, None, closed="left")], """
 Mixup (Zhang et al.; Xu, 5.2.4, eq. 27): every training batch mixes each
 example and its target with another example of the batch, with a weight
 ``lam ~ Beta(mixup_alpha, mixup_alpha)`` per example; 0 is off. Never at
-prediction.""")),
-    "balanced_batches": (False, ["boolean"], _doc("""
+prediction."""),
+    "balanced_batches": TrainingParameter(
+        "bool", False, ["boolean"], """
 Mini-batch class balancing (Xu, 5.1.2): every training batch holds the
 classes (multi-label: the labels) in equal numbers, to within one, minority
-classes repeated.""")),
-    "input_normalization": (False, ["boolean"], _doc("""
+classes repeated."""),
+    "input_normalization": TrainingParameter(
+        "bool", False, ["boolean"], """
 A BatchNormalization layer in front of the network (one mean and variance
 per channel, learned from the training batches). It lets inputs far from
 zero, such as LOG's log10 power around -7, train; being learned on the
-training set, it does not make the network invariant to the input gain.""")),
-    "random_state": (None, ["random_state"], _doc("""
+training set, it does not make the network invariant to the input gain."""),
+    "random_state": TrainingParameter(
+        "int, RandomState instance or None", None, ["random_state"], """
 Seeds weight initialisation, dropout, augmentation, shuffling and the
-validation split: with an int, refitting on the CPU gives the same model.""")),
-    "verbose": (0, ["verbose"], _doc("""
-Keras's progress output: 0 silent, 1 a progress bar, 2 one line per epoch.""")),
-    "run_eagerly": (False, ["boolean"], _doc("""
+validation split: with an int, refitting on the CPU gives the same model."""),
+    "verbose": TrainingParameter(
+        "int", 0, ["verbose"], """
+Keras's progress output: 0 silent, 1 a progress bar, 2 one line per epoch."""),
+    "run_eagerly": TrainingParameter(
+        "bool", False, ["boolean"], """
 Run Keras op by op instead of compiling the training step with XLA:
 slower on real data, faster for tiny networks (where compilation
-dominates) and easier to debug.""")),
+dominates) and easier to debug."""),
 }
 
 _PLACEHOLDER = "{training_parameters}"
@@ -102,8 +122,8 @@ class TrainingParameters:
 
     @classmethod
     def _training_parameter_defaults(cls):
-        return {name: cls._training_defaults.get(name, default)
-                for name, (default, _, _) in TRAINING_PARAMETERS.items()
+        return {name: cls._training_defaults.get(name, param.default)
+                for name, param in TRAINING_PARAMETERS.items()
                 if name not in cls._training_excluded}
 
     def __init_subclass__(cls, **kwargs):
@@ -122,13 +142,13 @@ class TrainingParameters:
             own + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
                    for name, value in defaults.items()])
         cls._parameter_constraints = {
-            **{name: TRAINING_PARAMETERS[name][1] for name in defaults},
+            **{name: TRAINING_PARAMETERS[name].constraints for name in defaults},
             **cls.__dict__.get("_parameter_constraints", {}),
         }
         if cls.__doc__ and _PLACEHOLDER in cls.__doc__:
             cls.__doc__ = cls.__doc__.replace("    " + _PLACEHOLDER, "\n".join(
-                f"    {name} : {_type_of(name)}, default={value!r}\n"
-                f"{TRAINING_PARAMETERS[name][2]}" for name, value in defaults.items()))
+                f"    {name} : {TRAINING_PARAMETERS[name].type}, default={value!r}\n"
+                f"{TRAINING_PARAMETERS[name].doc}" for name, value in defaults.items()))
 
     def _check_training_params(self):
         """The rules between training parameters that no single constraint states."""
@@ -137,16 +157,6 @@ class TrainingParameters:
                 f"{type(self).__name__}: early stopping (patience={self.patience}) "
                 "monitors the validation loss; set validation_split > 0 as well."
             )
-
-
-def _type_of(name):
-    return {
-        "optimizer": "str or keras.optimizers.Optimizer",
-        "patience": "int or None",
-        "class_weight": 'dict, "balanced" or None',
-        "random_state": "int, RandomState instance or None",
-        "epochs": "int", "batch_size": "int", "verbose": "int",
-    }.get(name, "bool" if isinstance(TRAINING_PARAMETERS[name][0], bool) else "float")
 
 
 def make_optimizer(optimizer, learning_rate):
