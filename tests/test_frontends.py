@@ -441,8 +441,24 @@ def test_n_jobs_none_takes_its_share_inside_joblib_workers(backend):
         expected = int(os.environ.get("OMP_NUM_THREADS", max(1, cores // 2)))
     else:  # tasks of a backend that sets no limit: one thread, as joblib's nested calls
         expected = 1
-    results = joblib.Parallel(n_jobs=2, backend=backend)(
-        joblib.delayed(_threads_in_a_worker)(None) for _ in range(2))
+    if backend == "multiprocessing":
+        # It forks: in a fresh process, since forking one that runs JAX's
+        # threads (as the test process does by now) may deadlock.
+        import json
+        import subprocess
+        import sys
+
+        script = (
+            "import json, joblib, sys; sys.path.insert(0, sys.argv[1]); "
+            "from test_frontends import _threads_in_a_worker; "
+            "print(json.dumps(joblib.Parallel(n_jobs=2, backend='multiprocessing')("
+            "joblib.delayed(_threads_in_a_worker)(None) for _ in range(2))))")
+        done = subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__)],
+                              capture_output=True, text=True, check=True, timeout=300)
+        results = json.loads(done.stdout)
+    else:
+        results = joblib.Parallel(n_jobs=2, backend=backend)(
+            joblib.delayed(_threads_in_a_worker)(None) for _ in range(2))
     for n, caught, printed in results:
         assert n == min(expected, cores)
         assert caught == [] and printed == ""
