@@ -129,15 +129,15 @@ class TrainingParameters:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         defaults = cls._training_parameter_defaults()
+        own = [p for p in inspect.signature(cls.__init__).parameters.values()
+               if p.kind is not p.VAR_KEYWORD and p.name not in TRAINING_PARAMETERS]
         init = cls.__dict__.get("__init__")
-        if init is None:  # inherit the parent's, with this class's defaults
+        if init is None:  # the parent's, with a signature of this class's defaults
             parent_init = cls.__init__
 
             def init(self, *args, **kwargs):
                 parent_init(self, *args, **kwargs)
             cls.__init__ = init
-        own = [p for p in inspect.signature(init).parameters.values()
-               if p.kind is not p.VAR_KEYWORD and p.name not in TRAINING_PARAMETERS]
         init.__signature__ = inspect.Signature(
             own + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
                    for name, value in defaults.items()])
