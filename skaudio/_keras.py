@@ -144,9 +144,13 @@ class TrainingParameters:
         init.__signature__ = inspect.Signature(
             own + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
                    for name, value in defaults.items()])
+        # Its own parameters' constraints, wherever in the hierarchy declared.
+        declared = {}
+        for klass in reversed(cls.__mro__):
+            declared.update(klass.__dict__.get("_parameter_constraints", {}))
         cls._parameter_constraints = {
             **{name: TRAINING_PARAMETERS[name].constraints for name in defaults},
-            **cls.__dict__.get("_parameter_constraints", {}),
+            **{p.name: declared[p.name] for p in own if p.name in declared},
         }
         if cls.__doc__ and _PLACEHOLDER in cls.__doc__:
             cls.__doc__ = cls.__doc__.replace("    " + _PLACEHOLDER, "\n".join(

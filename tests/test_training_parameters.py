@@ -55,3 +55,5 @@ def test_a_subclass_without_init_gets_its_own_defaults():
     assert short.epochs == 5 and VGGLikeClassifier().epochs == 30
     assert inspect.signature(ShortVGG).parameters["filters"].default == (16, 32, 64, 128)
     assert repr(clone(short.set_params(epochs=7))) == "ShortVGG(epochs=7, filters=(4,))"
+    # the parent's architecture constraints are inherited with its parameters
+    assert ShortVGG._parameter_constraints == VGGLikeClassifier._parameter_constraints
