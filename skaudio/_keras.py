@@ -21,6 +21,12 @@ import keras
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+#: ``reduce_lr_patience``'s factor on the learning rate.
+LR_REDUCTION_FACTOR = 0.3
+#: The least decrease of the monitored loss that ``patience`` and
+#: ``reduce_lr_patience`` count as an improvement.
+MIN_LOSS_IMPROVEMENT = 1e-4
+
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
 
 
@@ -58,8 +64,15 @@ Fraction of the training samples (drawn at random with ``random_state``)
 held out to monitor ``val_loss``."""),
     "patience": TrainingParameter(
         "int or None", None, [Interval(Integral, 0, None, closed="left"), None], """
-Early stopping: stop after ``patience`` epochs without a better
-``val_loss`` and restore the best weights. Needs ``validation_split``."""),
+Early stopping: stop after ``patience`` epochs without a better monitored
+loss (lower by at least 1e-4) and restore the best weights. The monitored loss is ``val_loss`` with
+a ``validation_split``, else the training loss (then training stops where
+the training loss has reached a plateau)."""),
+    "reduce_lr_patience": TrainingParameter(
+        "int or None", None, [Interval(Integral, 0, None, closed="left"), None], """
+Learning-rate schedule: multiply the learning rate by 0.3 after
+``reduce_lr_patience`` epochs without a better monitored loss (as for
+``patience``); None keeps it constant."""),
     "class_weight": TrainingParameter(
         'dict, "balanced" or None', None, [dict, StrOptions({"balanced"}), None], """
 Class weights, applied as sample weights."""),
@@ -157,13 +170,19 @@ class TrainingParameters:
                 f"    {name} : {TRAINING_PARAMETERS[name].type}, default={value!r}\n"
                 f"{TRAINING_PARAMETERS[name].doc}" for name, value in defaults.items()))
 
-    def _check_training_params(self):
-        """The rules between training parameters that no single constraint states."""
-        if self.patience is not None and not self.validation_split:
-            raise ValueError(
-                f"{type(self).__name__}: early stopping (patience={self.patience}) "
-                "monitors the validation loss; set validation_split > 0 as well."
-            )
+    def _training_callbacks(self):
+        """Keras callbacks of ``patience`` and ``reduce_lr_patience``."""
+        monitor = "val_loss" if self.validation_split else "loss"
+        callbacks = []
+        if self.reduce_lr_patience is not None:
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, factor=LR_REDUCTION_FACTOR,
+                patience=self.reduce_lr_patience, min_delta=MIN_LOSS_IMPROVEMENT))
+        if self.patience is not None:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=self.patience, min_delta=MIN_LOSS_IMPROVEMENT,
+                restore_best_weights=True))
+        return callbacks
 
 
 def make_optimizer(optimizer, learning_rate):

@@ -357,7 +357,6 @@ def _bad(name):
     (dict(fc_units=(8, -1)), InvalidParameterError, _bad("fc_units")),
     (dict(validation_split=1.0), InvalidParameterError, _bad("validation_split")),
     (dict(validation_split=0.1), ValueError, "leaves no clips on one side"),
-    (dict(patience=2), ValueError, "set validation_split > 0"),
     (dict(optimizer="lbfgs"), InvalidParameterError, _bad("optimizer")),
     (dict(mixup_alpha=-1.0), InvalidParameterError, _bad("mixup_alpha")),
 ])

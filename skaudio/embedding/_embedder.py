@@ -252,7 +252,6 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
         for block in self.conv_blocks:
             check_positive_ints(block, "conv_blocks", name)
         check_positive_ints(self.fc_units, "fc_units", name)
-        self._check_training_params()
         if self.fine_tune and self.weights is None:
             raise ValueError(
                 f"{name}: fine_tune=True fine-tunes loaded weights; give weights=path, or "

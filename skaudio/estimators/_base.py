@@ -210,9 +210,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
 
     def _initialize_callbacks(self):
         super()._initialize_callbacks()
-        if self.patience is not None:
-            self._fit_callbacks = [*self._fit_callbacks, keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=self.patience, restore_best_weights=True)]
+        self._fit_callbacks = [*self._fit_callbacks, *self._training_callbacks()]
 
     # ------------------------------------------------------------ fit / predict
     @_fit_context(prefer_skip_nested_validation=True)
@@ -233,7 +231,6 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         -------
         self
         """
-        self._check_training_params()
         self._validate_architecture()
         enable_compilation_cache()
         X = self._check_X(X, reset=True)
