@@ -9,12 +9,12 @@ class VGGLikeClassifier(NetworkClassifier):
     """The PERSA+ paper's ~100k-parameter VGG-like CNN (Vrysis et al., V-D).
 
     Four blocks of Conv2D (3x3) -> BatchNormalization -> ReLU -> MaxPooling
-    (2x2) -> Dropout with 16, 32, 64 and 128 filters, global average pooling,
-    Dense 32 -> BatchNormalization -> ReLU, Dropout, softmax; Adam and
-    categorical cross-entropy (see :func:`skaudio.networks.build_vgg_like`).
-    The batch normalisation is skaudio's addition, which makes the network
-    train on every front-end of the paper (``batch_norm=False`` is the paper's
-    network). Every architecture and training
+    (2x2) with 16, 32, 64 and 128 filters, global average pooling, Dense 32 ->
+    BatchNormalization -> ReLU, Dropout, softmax; Adam and categorical
+    cross-entropy (see :func:`skaudio.networks.build_vgg_like`). The batch
+    normalisation is skaudio's addition, which makes the network train on
+    every front-end of the paper (``batch_norm=False`` is the paper's network,
+    with dropout after every block). Every architecture and training
     argument is a constructor parameter, so ``GridSearchCV`` can tune it.
 
     Input: ``(n, n_frames, n_bands)``, ``(n, n_frames, n_bands, n_channels)``,
@@ -31,9 +31,10 @@ class VGGLikeClassifier(NetworkClassifier):
     padding : {"same", "valid"}, default="same"
     batch_norm : bool, default=True
         Batch normalisation after every convolution and the hidden dense
-        layer. Without it the network stalls at chance on log spectrograms of
-        zero-padded recordings (LOG, LOG-AU, LOG-T and PERSA of FSDD digits).
-        At prediction it is a fixed affine map: invariant front-ends stay
+        layer, and dropout only in front of the output layer. Without it the
+        network stalls at chance on log spectrograms of zero-padded
+        recordings (LOG, LOG-AU, LOG-T and PERSA of FSDD digits). At
+        prediction it is a fixed affine map: invariant front-ends stay
         invariant.
     {training_parameters}
 
