@@ -195,6 +195,16 @@ def test_log_spectrograms_of_padded_recordings_train_by_default():
     assert paper.history_["loss"][-1] > 0.99 * chance  # the data does reproduce the stall
 
 
+def test_batch_normalisation_keeps_an_invariant_pipeline_invariant(audio):
+    # at prediction batch normalisation is a fixed affine map per channel
+    pipe = tiny_pipeline(PersaPlus(q=6, random_state=0), epochs=2)
+    pipe.fit(audio.data, audio.target)
+    assert any(isinstance(layer, keras.layers.BatchNormalization)
+               for layer in pipe[-1].model_.layers[-1].layers)
+    np.testing.assert_allclose(pipe.predict_proba(0.01 * audio.data[:8]),
+                               pipe.predict_proba(audio.data[:8]), atol=1e-5)
+
+
 def test_validation_split_with_early_stopping(spectra, audio):
     clf = VGGLikeClassifier(**{**TINY, "epochs": 30}, validation_split=0.25, patience=1,
                             learning_rate=1e-10)
