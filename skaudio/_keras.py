@@ -93,9 +93,9 @@ A BatchNormalization layer in front of the network (one mean and variance
 per channel, learned from the training batches): a fixed affine map at
 prediction, so it keeps an invariant front-end's invariance, and being
 learned on the training set, it does not make LOG invariant to the input
-gain. It centres inputs far from zero, but does not by itself keep the
-VGG-like network from stalling on LOG, LOG-T or PERSA of padded speech
-(measured on FSDD: the dense layer's ReLUs still die in the first epoch)."""),
+gain. It centres inputs far from zero; the VGG-like network's own batch
+normalisation (``batch_norm=True``) is what keeps it from stalling on LOG,
+LOG-T or PERSA of padded speech, where this layer alone did not."""),
     "random_state": TrainingParameter(
         "int, RandomState instance or None", None, ["random_state"], """
 Seeds weight initialisation, dropout, augmentation, shuffling and the
