@@ -205,6 +205,18 @@ def test_batch_normalisation_keeps_an_invariant_pipeline_invariant(audio):
                                pipe.predict_proba(audio.data[:8]), atol=1e-5)
 
 
+def test_batch_normalisation_predicts_with_the_trained_weights_statistics(spectra, audio):
+    # after training, the moving statistics are recomputed over the training
+    # batches (48 samples: three full batches of 16) with the final weights
+    clf = VGGLikeClassifier(**TINY).fit(spectra, audio.target)
+    network = clf.model_.layers[-1]
+    conv = keras.Model(network.input, network.get_layer("conv1").output)
+    outputs = keras.ops.convert_to_numpy(conv(spectra[..., None]))
+    moving_mean = keras.ops.convert_to_numpy(network.get_layer("batch_norm1").moving_mean)
+    np.testing.assert_allclose(moving_mean, outputs.mean(axis=(0, 1, 2)), rtol=1e-4,
+                               atol=1e-5)
+
+
 def test_validation_split_with_early_stopping(spectra, audio):
     clf = VGGLikeClassifier(**{**TINY, "epochs": 30}, validation_split=0.25, patience=1,
                             learning_rate=1e-10)

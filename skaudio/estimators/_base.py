@@ -67,6 +67,17 @@ def to_network_input(X):
     return X
 
 
+def batch_norm_layers(model):
+    """Every BatchNormalization layer of ``model``, nested models included."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        elif hasattr(layer, "layers"):
+            found += batch_norm_layers(layer)
+    return found
+
+
 class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin, BaseWrapper,
                         metaclass=ABCMeta):
     """Base class of skaudio's Keras classifiers (scikeras ``BaseWrapper``).
@@ -361,9 +372,40 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                                   initial_epoch=initial_epoch, verbose=self.verbose,
                                   validation_data=validation_data,
                                   callbacks=self._fit_callbacks)
+        self._recalibrate_batch_norm(X, rng)
         self.history_ = defaultdict(list)
         for key, values in history.history.items():
             self.history_[key] += values
+
+    def _recalibrate_batch_norm(self, X, rng):
+        """Recompute batch normalisation's statistics with the trained weights.
+
+        Keras predicts with moving averages of the batch statistics seen in
+        training, which lag weights that were still moving: on FSDD digits a
+        LOG-T network that classified its training batches at 99 % predicted
+        at chance with them (its first layer's channels have variances down to
+        0.006, so a small error in a mean becomes a large one). One pass over
+        the training samples in training mode, every full batch weighted
+        equally (as ``torch.optim.swa_utils.update_bn`` does), replaces them
+        with the final weights' statistics: that network then predicted its
+        test set at 98 %.
+        """
+        layers = batch_norm_layers(self.model_)
+        if not layers:
+            return
+        order = rng.permutation(X.shape[0])
+        batches = [order[i:i + self.batch_size]
+                   for i in range(0, max(X.shape[0] - self.batch_size, 0) + 1,
+                                  self.batch_size)]
+        momenta = [layer.momentum for layer in layers]
+        try:
+            for i, batch in enumerate(batches):
+                for layer in layers:  # the running mean of the batches' statistics
+                    layer.momentum = i / (i + 1)
+                self.model_(X[batch], training=True)
+        finally:
+            for layer, momentum in zip(layers, momenta):
+                layer.momentum = momentum
 
     @available_if(lambda self: False)
     def partial_fit(self, X, y, sample_weight=None):
