@@ -398,6 +398,9 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                    for i in range(0, max(X.shape[0] - self.batch_size, 0) + 1,
                                   self.batch_size)]
         momenta = [layer.momentum for layer in layers]
+        for layer in layers:  # 0 * an overflowed (inf) average would be NaN
+            layer.moving_mean.assign(keras.ops.zeros(layer.moving_mean.shape))
+            layer.moving_variance.assign(keras.ops.ones(layer.moving_variance.shape))
         try:
             for i, batch in enumerate(batches):
                 for layer in layers:  # the running mean of the batches' statistics
