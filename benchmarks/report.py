@@ -55,7 +55,8 @@ def table(results):
     for name, payload in results.items():
         for goal in payload["goals"]:
             met = {True: "yes", False: "**no**", None: "--"}[goal.get("met")]
-            lines.append(f"| `{name}.py` | {goal['figure']} | "
+            script = payload.get("script", name)  # a script may write several files
+            lines.append(f"| `{script}.py` | {goal['figure']} | "
                          f"{format_value(goal.get('value'), goal.get('unit', ''))} | "
                          f"{goal.get('goal', '')} | {met} |")
     machines = sorted({(p["machine"].get("cores"), p["machine"].get("keras_backend"),

@@ -144,6 +144,7 @@ def main(argv=None):
 
 
 def save(results, name):
+    results["script"] = "training_defaults"
     results["goals"] = goals(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
