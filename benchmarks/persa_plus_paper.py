@@ -350,18 +350,20 @@ def main(argv=None):
                          "hop_length": HOP, "n_mels": N_MELS},
                "complete": False, "table_ii": {}}
     name = "persa_plus_paper_quick" if args.quick else "persa_plus_paper"
-    for task, (waves, y, folds) in load_tasks(fsdd, args.quick).items():
+    tasks = load_tasks(fsdd, args.quick)
+    sweep_task = "FSDD digits" if fsdd is not None else "synthetic"
+    prepared = {}
+    for task, (waves, y, folds) in tasks.items():
         if task not in {TASKS[key] for key in args.tasks}:
             continue
-        mels, v3 = versions(waves, y, folds)
+        mels, v3 = prepared[task] = versions(waves, y, folds)
         log(f"{task}: {len(y)} clips, {len(np.unique(y))} classes, mel {mels['v1'].shape[1:]}")
         results["table_ii"][task] = table_ii(task, y, folds, mels, seeds, **params)
         results.setdefault("findings", {})[task] = findings(results["table_ii"][task])
         save(results, name)  # after every task: a cut-short run keeps what it measured
     if args.sweeps:
-        task = "FSDD digits" if fsdd is not None else "synthetic"
-        waves, y, folds = load_tasks(fsdd, args.quick)[task]
-        mels, v3 = versions(waves, y, folds)
+        waves, y, folds = tasks[sweep_task]
+        mels, v3 = prepared.get(sweep_task) or versions(waves, y, folds)
         results["sweeps"], results["table_i"] = sweeps_and_table_i(v3, y, folds, mels,
                                                                    **params)
     results["complete"] = True
