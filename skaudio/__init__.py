@@ -17,12 +17,12 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-from . import metrics  # noqa: E402
+from . import expansion, metrics  # noqa: E402
 from ._version import __version__  # noqa: E402
 from .balance import pitch_shift_balance  # noqa: E402
 from .caching import CachedTransformer  # noqa: E402
 from .ensemble import GeometricMeanEnsemble  # noqa: E402
-from .features import Deltas, MelSpectrogram, melspectrogram  # noqa: E402
+from .features import Deltas, MelSpectrogram, MinMaxScale, melspectrogram  # noqa: E402
 from .frontends import (  # noqa: E402
     PCEN,
     LogCompression,
@@ -40,6 +40,10 @@ _LAZY = {
     "EmbeddingDNNClassifier": "skaudio.estimators",
     "EmbeddingLSTMClassifier": "skaudio.estimators",
     "MultiLevelAttentionClassifier": "skaudio.estimators",
+    "FCNNClassifier": "skaudio.estimators",
+    "FsFCNNClassifier": "skaudio.estimators",
+    "ResNetClassifier": "skaudio.estimators",
+    "MobileNetV2Classifier": "skaudio.estimators",
     "VGGishEmbedder": "skaudio.embedding",
     "make_frontend_pipeline": "skaudio.systems",
 }
@@ -60,14 +64,20 @@ __all__ = [
     "Deltas",
     "EmbeddingDNNClassifier",
     "EmbeddingLSTMClassifier",
+    "FCNNClassifier",
+    "FsFCNNClassifier",
     "GeometricMeanEnsemble",
+    "MobileNetV2Classifier",
+    "ResNetClassifier",
     "MultiLevelAttentionClassifier",
     "TrimSilence",
+    "expansion",
     "metrics",
     "pitch_shift_balance",
     "LogCompression",
     "LogThreshold",
     "MelSpectrogram",
+    "MinMaxScale",
     "PCEN",
     "PerSampleNorm",
     "PersaPlus",

@@ -27,7 +27,9 @@ LR_REDUCTION_FACTOR = 0.3
 #: ``reduce_lr_patience`` count as an improvement.
 MIN_LOSS_IMPROVEMENT = 1e-4
 
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad")
+#: Optimizer names; ``"sgd_momentum"`` is SGD with momentum 0.9 (Hu et al.'s).
+OPTIMIZERS = ("adam", "adamw", "sgd", "sgd_momentum", "rmsprop", "nadam", "adagrad")
+SGD_MOMENTUM = 0.9
 
 
 class TrainingParameter(namedtuple("TrainingParameter", "type default constraints doc")):
@@ -73,6 +75,50 @@ the training loss has reached a plateau)."""),
 Learning-rate schedule: multiply the learning rate by 0.3 after
 ``reduce_lr_patience`` epochs without a better monitored loss (as for
 ``patience``); None keeps it constant."""),
+    "lr_schedule": TrainingParameter(
+        'None or "cosine_restarts"', None, [StrOptions({"cosine_restarts"}), None], """
+``"cosine_restarts"``: cosine decay with warm restarts (SGDR, Loshchilov
+and Hutter 2017; Hu et al., 5.2) from ``learning_rate`` down to
+``min_learning_rate`` over ``restart_period`` epochs, then again over
+``restart_growth`` times as many, and so on. Needs ``optimizer`` by name
+(Hu et al. train with ``"sgd_momentum"`` and ``learning_rate=0.1``) and no
+``reduce_lr_patience``; end ``epochs`` at the end of a cycle. None keeps
+the learning rate constant."""),
+    "min_learning_rate": TrainingParameter(
+        "float", 1e-5, [Interval(Real, 0, None, closed="left")], """
+The learning rate at the end of every cosine cycle (``lr_schedule``)."""),
+    "restart_period": TrainingParameter(
+        "int", 4, [Interval(Integral, 1, None, closed="left")], """
+Epochs of the first cosine cycle (``lr_schedule``)."""),
+    "restart_growth": TrainingParameter(
+        "float", 2.0, [Interval(Real, 1, None, closed="left")], """
+Each cosine cycle lasts ``restart_growth`` times as long as the one before
+(``lr_schedule``): with the defaults cycles end after epochs 4, 12, 28, 60."""),
+    "snapshot_ensemble": TrainingParameter(
+        "bool", False, ["boolean"], """
+Average at prediction the outputs of the weights saved at the end of every
+completed cosine cycle (``lr_schedule``), where the learning rate is at its
+minimum (snapshot ensembles, Huang et al. 2017; Hu et al., 5.2)."""),
+    "random_crop_frames": TrainingParameter(
+        "int or None", None, [Interval(Integral, 1, None, closed="left"), None], """
+Train on ``random_crop_frames`` consecutive frames of each sample, at a
+random start drawn per sample and batch (Hu et al., 3: 400 of 423 frames).
+The network is built for inputs of any length and predicts on the full
+input: with convolutions and global pooling that averages over every crop
+position, and it uses all the frames."""),
+    "time_mask": TrainingParameter(
+        "float", 0.0, [Interval(Real, 0, 1, closed="left")], """
+SpecAugment (Park et al. 2019; Hu et al., 3): one time mask per training
+sample, up to this fraction of its frames wide, filled with the sample's
+mean; 0 is off."""),
+    "frequency_mask": TrainingParameter(
+        "float", 0.0, [Interval(Real, 0, 1, closed="left")], """
+SpecAugment's frequency mask: up to this fraction of the bands (as
+``time_mask``)."""),
+    "channel_confusion": TrainingParameter(
+        "float", 0.0, [Interval(Real, 0, 1, closed="both")], """
+Channel confusion (Hu et al., 3): the probability that a training sample
+has two random channels swapped (at least 2 channels); 0 is off."""),
     "class_weight": TrainingParameter(
         'dict, "balanced" or None', None, [dict, StrOptions({"balanced"}), None], """
 Class weights, applied as sample weights."""),
@@ -186,11 +232,42 @@ class TrainingParameters:
 
 
 def make_optimizer(optimizer, learning_rate):
-    """A Keras optimizer from its name (with ``learning_rate``) or as given."""
+    """A Keras optimizer from its name (with ``learning_rate``, a float or a
+    schedule) or as given."""
+    if optimizer == "sgd_momentum":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=SGD_MOMENTUM)
     if isinstance(optimizer, str):
         return keras.optimizers.get(
             {"class_name": optimizer, "config": {"learning_rate": learning_rate}})
     return optimizer
+
+
+def cosine_restarts(learning_rate, min_learning_rate, period_steps, growth):
+    """SGDR's learning rate: cosine decay from ``learning_rate`` to
+    ``min_learning_rate`` over ``period_steps``, restarted with cycles
+    ``growth`` times longer each time (Loshchilov and Hutter 2017).
+
+    At step ``t`` of a cycle of ``T`` steps the rate is
+    ``min + (max - min) * (1 + cos(pi * t / T)) / 2``.
+    """
+    return keras.optimizers.schedules.CosineDecayRestarts(
+        learning_rate, period_steps, t_mul=growth, m_mul=1.0,
+        alpha=min_learning_rate / learning_rate)
+
+
+def cycle_ends(period, growth, epochs):
+    """The epochs (1-based) at which the cosine cycles end, up to ``epochs``.
+
+    A cycle that ends inside an epoch counts as ended at the end of the
+    epoch before (the rate then is near its minimum; at the end of that
+    epoch it has restarted).
+    """
+    ends, end, length = [], 0.0, float(period)
+    while end + length <= epochs + 1e-9:
+        end += length
+        ends.append(int(end + 1e-9))
+        length *= growth
+    return ends
 
 
 def enable_compilation_cache(path=None):

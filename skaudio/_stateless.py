@@ -1,13 +1,13 @@
 """The shared base of skaudio's stateless transformers.
 
-The mel spectrogram, the front-ends, :class:`~skaudio.Deltas` and
-:class:`~skaudio.TemporalStatistics` learn nothing in ``fit``: each sample's
-output depends on that sample and the parameters only, so ``transform`` needs
-no ``fit`` and no statistic of a test fold can leak into training. This base
-gives them their scikit-learn tags and their ``fit``; a subclass declares
-``_parameter_constraints`` (and checks the rules between parameters they
-cannot express in ``_check_params``), its input (``_check_input``) and which
-inputs its tags announce.
+The mel spectrogram, the front-ends, :class:`~skaudio.Deltas`,
+:class:`~skaudio.MinMaxScale` and :class:`~skaudio.TemporalStatistics` learn
+nothing in ``fit``: each sample's output depends on that sample and the
+parameters only, so ``transform`` needs no ``fit`` and no statistic of a test
+fold can leak into training. This base gives them their scikit-learn tags and
+their ``fit``; a subclass declares ``_parameter_constraints`` (and checks the
+rules between parameters they cannot express in ``_check_params``), its input
+(``_check_input``) and which inputs its tags announce.
 """
 
 from abc import ABCMeta, abstractmethod

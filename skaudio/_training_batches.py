@@ -1,8 +1,9 @@
-"""Training batches with class balancing and mixup, generated while a network trains.
+"""Training batches with class balancing, augmentation and mixup, made while a network trains.
 
 Training-only: :class:`skaudio.estimators.NetworkClassifier` feeds a network
-through :class:`TrainingBatches` when ``balanced_batches`` or ``mixup_alpha``
-asks for it, and predicts on the plain input.
+through :class:`TrainingBatches` when ``balanced_batches``, ``mixup_alpha`` or
+a batch augmentation (random crop, SpecAugment, channel confusion) asks for
+it, and predicts on the plain input.
 """
 
 import keras
@@ -10,7 +11,7 @@ import numpy as np
 
 
 class TrainingBatches(keras.utils.PyDataset):
-    """Training batches with mini-batch class balancing and/or mixup.
+    """Training batches with mini-batch class balancing, augmentation and/or mixup.
 
     Balancing (Xu, 5.1.2): the batches are filled from a stream that takes one
     example of every class in turn (in a random class order drawn per epoch,
@@ -25,10 +26,15 @@ class TrainingBatches(keras.utils.PyDataset):
     with example ``perm[i]`` of the same batch, ``x = lam x_i + (1 - lam)
     x_perm[i]``, likewise the one-hot or indicator target and the sample
     weight, with one ``lam ~ Beta(alpha, alpha)`` per example.
+
+    ``augment(batch, rng)``, when given, transforms every batch before mixup
+    (see :mod:`skaudio.augment`).
     """
 
-    def __init__(self, X, y, sample_weight, *, batch_size, pools, mixup_alpha, rng):
+    def __init__(self, X, y, sample_weight, *, batch_size, pools, mixup_alpha, rng,
+                 augment=None):
         super().__init__()
+        self.augment = augment  # None, or a function (batch, rng) -> augmented batch
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.batch_size = batch_size
         self.pools = pools  # None, or one index array per class
@@ -71,6 +77,8 @@ class TrainingBatches(keras.utils.PyDataset):
         idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         x, y = self.X[idx], self.y[idx]
         sw = None if self.sample_weight is None else self.sample_weight[idx]
+        if self.augment is not None:
+            x = self.augment(x, self.rng)
         if self.mixup_alpha > 0 and len(idx) > 1:
             lam = self.rng.beta(self.mixup_alpha, self.mixup_alpha, size=len(idx))
             perm = self.rng.permutation(len(idx))

@@ -71,6 +71,30 @@ def check_waveforms(X, *, name):
     )
 
 
+def check_labels(y, groups, n_clips, *, name, multi_output=False):
+    """Validate labels (and optional groups) for ``n_clips`` clips.
+
+    ``y`` holds one label per clip, shape ``(n_clips,)``; with
+    ``multi_output`` also ``(n_clips, n_outputs)`` (a multi-label indicator
+    matrix). ``groups``, when given, has shape ``(n_clips,)``. Returns both as
+    arrays; the caller's arrays are never modified.
+    """
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n_clips or y.ndim > (2 if multi_output else 1):
+        shape = f"({n_clips},)" + (f" or ({n_clips}, n_outputs)" if multi_output else "")
+        raise ValueError(
+            f"{name}: y must hold one label per clip, shape {shape}; got shape {y.shape}."
+        )
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (n_clips,):
+            raise ValueError(
+                f"{name}: groups must hold one group per clip, shape ({n_clips},); got "
+                f"shape {groups.shape}."
+            )
+    return y, groups
+
+
 def check_time_frequency(X, *, name, non_negative=True, min_ndim=2, max_ndim=4,
                          check_values=True):
     """Validate a batch of time-frequency samples.

@@ -1,4 +1,4 @@
-"""Training-time augmentation as Keras layers: active only while a network trains.
+"""Training-time augmentation: Keras layers and batch functions, active only in training.
 
 Transformers must give the same output at training and prediction time, so
 random augmentation lives here, inside the network, where Keras switches it on
@@ -6,6 +6,7 @@ for ``training=True`` only.
 """
 
 import keras
+import numpy as np
 
 
 @keras.saving.register_keras_serializable(package="skaudio")
@@ -54,3 +55,83 @@ class RandomGain(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "max_db": self.max_db, "seed": self.seed}
+
+
+# Batch functions: applied by the estimators' training-batch generator to each
+# training batch ``x`` of shape (batch, frames, bands[, channels]), drawing
+# from the generator's ``rng``; prediction never sees them.
+
+def random_time_crop(x, n_frames, rng):
+    """``n_frames`` consecutive frames of every sample, at a random start each.
+
+    Random cropping (Hu et al., 3; McDonnell and Gao): the DCASE networks
+    train on 400 of 423 frames. A fully convolutional network with global
+    pooling then predicts on the full input, which averages over every
+    position a crop could take.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(10.0).reshape(1, 10, 1)
+    >>> random_time_crop(x, 4, np.random.default_rng(0)).shape
+    (1, 4, 1)
+    """
+    starts = rng.integers(0, x.shape[1] - n_frames + 1, size=x.shape[0])
+    frames = starts[:, None] + np.arange(n_frames)
+    return np.take_along_axis(x, frames.reshape(frames.shape + (1,) * (x.ndim - 2)), axis=1)
+
+
+def spec_augment(x, time_fraction, frequency_fraction, rng):
+    """One time and one frequency mask per sample (SpecAugment, Park et al. 2019).
+
+    Each mask covers ``w`` consecutive frames (bands), ``w`` uniform in
+    ``0 .. floor(fraction * n_frames)`` (``n_bands``), at a uniform start, as
+    in SpecAugment, whose mask parameter is the largest width; Hu et al. set
+    it to 10 % of each axis. Masked bins take the sample's mean (0 on the
+    normalised input of Park et al.). Returns a new array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.ones((2, 20, 10))
+    >>> masked = spec_augment(x, 0.5, 0.0, np.random.default_rng(0))
+    >>> masked.shape, bool(np.all(masked == 1.0))
+    ((2, 20, 10), True)
+    """
+    x = x.copy()
+    means = x.reshape(x.shape[0], -1).mean(axis=1)
+    for axis, fraction in ((1, time_fraction), (2, frequency_fraction)):
+        max_width = int(fraction * x.shape[axis])
+        if max_width == 0:
+            continue
+        widths = rng.integers(0, max_width + 1, size=x.shape[0])
+        starts = rng.integers(0, x.shape[axis] - widths + 1)
+        positions = np.arange(x.shape[axis])
+        masked = (positions >= starts[:, None]) & (positions < (starts + widths)[:, None])
+        shape = [x.shape[0]] + [1] * (x.ndim - 1)
+        shape[axis] = x.shape[axis]
+        mask = masked.reshape(shape)
+        x = np.where(mask, means.reshape((-1,) + (1,) * (x.ndim - 1)).astype(x.dtype), x)
+    return x
+
+
+def swap_channels(x, probability, rng):
+    """Channel confusion (Hu et al., 3): swap two random channels of a sample.
+
+    Each sample of ``x`` (channels last, at least 2) has, with
+    ``probability``, two distinct channels drawn at random exchanged. Returns
+    a new array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.stack([np.zeros((3, 2)), np.ones((3, 2))], axis=-1)[None]
+    >>> swap_channels(x, 1.0, np.random.default_rng(0))[0, 0, 0].tolist()
+    [1.0, 0.0]
+    """
+    x = x.copy()
+    chosen = np.flatnonzero(rng.random(x.shape[0]) < probability)
+    for i in chosen:
+        a, b = rng.choice(x.shape[-1], size=2, replace=False)
+        x[i, ..., [a, b]] = x[i, ..., [b, a]]
+    return x

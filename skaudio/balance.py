@@ -5,14 +5,16 @@ scikit-learn transformer cannot do. Run it on the training part of a split
 only, after the split, so that no shifted copy of a test clip is trained on.
 Mini-batch balancing and mixup, which change batches rather than the data set,
 are training parameters of the network estimators (``balanced_batches``,
-``mixup_alpha``).
+``mixup_alpha``). :mod:`skaudio.expansion` holds more training-set expansions
+(pitch shift, speed change, noise, mixing, reverberation and compression,
+spectrum correction).
 """
 
-import librosa
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._validation import check_positive_int, check_scalar_real, check_waveforms
+from ._validation import check_labels, check_positive_int, check_scalar_real, check_waveforms
+from .expansion import _pitch_shift_clips
 
 
 def pitch_shift_balance(X, y, *, sr, groups=None, n_per_class=None, max_semitones=12,
@@ -62,16 +64,7 @@ def pitch_shift_balance(X, y, *, sr, groups=None, n_per_class=None, max_semitone
     """
     name = "pitch_shift_balance"
     X = check_waveforms(X, name=name)
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"{name}: y must hold one label per clip, shape ({X.shape[0]},); got "
-            f"shape {y.shape}."
-        )
-    if groups is not None:
-        groups = np.asarray(groups)
-        if groups.shape != y.shape:
-            raise ValueError(f"{name}: groups must have shape {y.shape}; got {groups.shape}.")
+    y, groups = check_labels(y, groups, X.shape[0], name=name)
     sr = check_scalar_real(sr, "sr", owner=name, min_val=0, include_min=False)
     max_semitones = check_positive_int(max_semitones, "max_semitones", owner=name)
     classes, counts = np.unique(y, return_counts=True)
@@ -89,9 +82,8 @@ def pitch_shift_balance(X, y, *, sr, groups=None, n_per_class=None, max_semitone
                                 for _ in range(-(-need // members.size))])
         sources.extend(order[:need])
     sources = np.asarray(sources, dtype=int)
-    shifted = np.empty((sources.size, X.shape[1]), dtype=X.dtype)
-    for i, src in enumerate(sources):
-        shifted[i] = librosa.effects.pitch_shift(X[src], sr=sr, n_steps=int(rng.choice(steps)))
+    n_steps = [int(rng.choice(steps)) for _ in sources]
+    shifted = _pitch_shift_clips(X, sources, n_steps, sr=sr, dtype=X.dtype)
     X_out = np.concatenate([X, shifted])
     y_out = np.concatenate([y, y[sources]])
     if groups is None:

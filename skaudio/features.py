@@ -1,4 +1,4 @@
-"""Time-frequency features: batched mel spectrograms and delta channels.
+"""Time-frequency features: batched mel spectrograms, delta channels, [0, 1] scaling.
 
 Arrays are time first, frequency second, channels last:
 ``(n_clips, n_frames, n_bands[, n_channels])`` (Keras ``channels_last``).
@@ -322,44 +322,108 @@ class MelSpectrogram(StatelessTransformer):
         return _melspectrogram(self._check_input(X), **params)
 
 
+def _valid_delta(X, width):
+    """First derivative along axis 1 without padding: the frames with a full window.
+
+    The regression (HTK) delta ``d[t] = sum_{n=1}^{h} n (x[t+n] - x[t-n]) /
+    (2 sum_{n=1}^{h} n**2)`` with ``h = (width - 1) // 2``, for ``t`` from
+    ``h`` to ``n_frames - h - 1``: ``n_frames - (width - 1)`` frames. It is the
+    least-squares slope over ``width`` frames, so it equals the interior frames
+    of :func:`librosa.feature.delta` (``order=1``) whatever its ``mode``.
+    """
+    h = width // 2
+    stop = X.shape[1] - h
+    out = np.zeros_like(X[:, h:stop])
+    for n in range(1, h + 1):
+        out += n * (X[:, h + n:stop + n] - X[:, h - n:stop - n])
+    out /= X.dtype.type(2 * sum(n * n for n in range(1, h + 1)))
+    return out
+
+
 class Deltas(StatelessTransformer):
     """Stack a time-frequency array with its delta and delta-delta.
 
-    ``(n, n_frames, n_bands)`` becomes ``(n, n_frames, n_bands, 3)``: channel 0
-    the input, 1 its first and 2 its second derivative along time
-    (:func:`librosa.feature.delta`, Savitzky-Golay over ``width`` frames). The
-    DCASE system of Hu et al. feeds log-mel spectrograms with these channels,
-    so place ``Deltas`` after a log front-end. Stateless.
+    ``(n, n_frames, n_bands)`` becomes ``(n, n_out, n_bands, 3)``: channel 0
+    the input, 1 its first and 2 its second derivative along time. The DCASE
+    system of Hu et al. feeds log-mel spectrograms with these channels, so
+    place ``Deltas`` after a log front-end (and :class:`MinMaxScale`, which
+    the paper applies first). Stateless.
+
+    With ``padding=True`` (the default) the output keeps every frame,
+    ``n_out = n_frames``: the derivatives are :func:`librosa.feature.delta`'s
+    (Savitzky-Golay filters of order 1 and 2 over ``width`` frames), the edges
+    handled by ``mode``.
+
+    With ``padding=False`` only the frames that need no padding are kept, as
+    Hu et al. compute them ("Log-mel deltas and delta-deltas without padding
+    [...] reduced the number of time samples to 423", section 5.1), and
+    ``n_out = n_frames - 2 * (width - 1)``:
+
+    * delta: the regression delta over ``width`` frames,
+      ``d[t] = sum_{n=1}^{h} n (x[t+n] - x[t-n]) / (2 sum_{n=1}^{h} n**2)``
+      with ``h = (width - 1) / 2``, on the frames with a full window
+      (``n_frames - 2h`` frames);
+    * delta-delta: the same delta of the delta, another ``2h`` frames fewer
+      (HTK's acceleration, an effective filter of ``2 * width - 1`` frames);
+    * the input and the delta are cut to the delta-delta's frames: ``2h``
+      and ``h`` frames dropped at each end.
+
+    The paper's 431 frames (10 s at 44.1 kHz, hop 1024) become 423 with
+    ``width=5``, the authors' code: ``(x[t+1] - x[t-1]) / 10 + (x[t+2] -
+    x[t-2]) / 5``, applied twice. The delta channel equals the padded
+    delta's interior frames ``[2h, n_frames - 2h)``; the delta-delta equals
+    the same interior of the delta applied twice, not the padded second
+    Savitzky-Golay derivative, which is another filter.
 
     Parameters
     ----------
     width : int, default=9
-        Odd number of frames, at least 3, of the derivative filter; clips need
-        at least ``width`` frames.
+        Odd number of frames, at least 3, of the derivative filter. Clips need
+        at least ``width`` frames with padding, ``2 * width - 1`` without.
+        The paper's setting is ``width=5`` with ``padding=False``.
     mode : {"interp", "nearest", "mirror", "constant", "wrap"}, default="interp"
-        Edge handling, as in :func:`librosa.feature.delta`.
+        Edge handling, as in :func:`librosa.feature.delta`; ignored with
+        ``padding=False``, which has no edges to fill.
+    padding : bool, default=True
+        Keep every frame (``True``) or only those whose derivatives need no
+        padding (``False``, Hu et al.'s "without padding").
+
+    See Also
+    --------
+    MinMaxScale : the per-sample scaling to [0, 1] of the same system.
+
+    References
+    ----------
+    .. [1] H. Hu et al., "Device-robust acoustic scene classification based on
+       two-stage categorization and data augmentation", DCASE 2020 technical
+       report, section 5.1 ("Feature Extraction"); the authors' code,
+       github.com/MihawkHu/DCASE2020_task1, computes these deltas.
 
     Examples
     --------
     >>> import numpy as np
     >>> Deltas().fit_transform(np.ones((2, 20, 8))).shape
     (2, 20, 8, 3)
+    >>> Deltas(width=5, padding=False).fit_transform(np.ones((2, 431, 8))).shape
+    (2, 423, 8, 3)
     """
 
     _parameter_constraints = {
         "width": [Interval(Integral, 3, None, closed="left")],
         "mode": [StrOptions({"interp", "nearest", "mirror", "constant", "wrap"})],
+        "padding": BOOL,
     }
     _two_d_input = False
 
-    def __init__(self, width=9, mode="interp"):
+    def __init__(self, width=9, mode="interp", padding=True):
         self.width = width
         self.mode = mode
+        self.padding = padding
 
     @classmethod
     def _get_test_params(cls):
         """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
-        return [{"width": 3}]
+        return [{"width": 3}, {"width": 3, "padding": False}]
 
     def _check_params(self):
         params = super()._check_params()
@@ -373,10 +437,17 @@ class Deltas(StatelessTransformer):
         name = type(self).__name__
         X = check_time_frequency(X, name=name, non_negative=False, min_ndim=3,
                                  max_ndim=3)
-        if X.shape[1] < self.width:
+        if self.padding and X.shape[1] < self.width:
             raise ValueError(
                 f"{name} needs at least width={self.width} frames per sample; got "
                 f"{X.shape[1]}. Use longer clips or a smaller width."
+            )
+        if not self.padding and X.shape[1] < 2 * self.width - 1:
+            raise ValueError(
+                f"{name}(padding=False) needs at least 2 * width - 1 = "
+                f"{2 * self.width - 1} frames per sample (width={self.width}): the "
+                f"delta and the delta-delta each drop {self.width - 1} frames; got "
+                f"{X.shape[1]}. Use longer clips, a smaller width or padding=True."
             )
         return X
 
@@ -389,13 +460,128 @@ class Deltas(StatelessTransformer):
 
         Returns
         -------
-        ndarray of shape (n, n_frames, n_bands, 3)
+        ndarray of shape (n, n_out, n_bands, 3)
+            ``n_out`` is ``n_frames`` with padding, ``n_frames - 2 * (width -
+            1)`` without.
         """
         self._check_params()
         X = self._check_input(X)
+        if not self.padding:
+            h = self.width // 2
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                delta = _valid_delta(X, self.width)
+                delta_delta = _valid_delta(delta, self.width)
+            if not np.isfinite(delta_delta).all():
+                raise ValueError(
+                    f"{type(self).__name__} overflowed {X.dtype} on input values up "
+                    f"to {np.abs(X).max():.3g}; pass float64 input or rescale it."
+                )
+            return np.stack([X[:, 2 * h:X.shape[1] - 2 * h],
+                             delta[:, h:delta.shape[1] - h], delta_delta], axis=-1)
         deltas = [
             librosa.feature.delta(X, width=self.width, order=order, axis=1,
                                   mode=self.mode).astype(X.dtype, copy=False)
             for order in (1, 2)
         ]
         return np.stack([X, *deltas], axis=-1)
+
+
+class MinMaxScale(StatelessTransformer):
+    """Scale every sample to [0, 1]: ``(x - min) / (max - min)``, per sample.
+
+    The "Scale" of Hu et al. (section 5.1: "we scaled each feature value into
+    [0,1]"; Table 1's "Scale" column). The minimum and maximum are the
+    sample's own, never the batch's or the training set's, so ``fit`` learns
+    nothing and a clip's output does not depend on its neighbours (unlike
+    :class:`sklearn.preprocessing.MinMaxScaler`, which scales every *feature*
+    with the minimum and maximum it learned in ``fit``). The output is
+    invariant to an affine change ``a * x + b`` (``a > 0``) of a sample, so to
+    a gain in dB on log-mel input.
+
+    ``per_channel=False`` (the default) takes the minimum and maximum over all
+    of a sample's values. That is the authors' code: it scales each clip's
+    log-mel spectrogram as a whole and computes the deltas afterwards, so the
+    paper's pipeline is ``LogCompression() -> MinMaxScale() ->
+    Deltas(width=5, padding=False)``, whose delta channels are then not in
+    [0, 1]. ``per_channel=True`` scales each channel of a 4-D sample (the last
+    axis, e.g. static, delta and delta-delta after :class:`Deltas`) to [0, 1]
+    on its own; 2-D and 3-D samples are one channel.
+
+    A constant sample (or channel), ``max == min``, becomes all zeros: there
+    is no range to scale, and zeros keep the output finite and in [0, 1]. The
+    sample's minimum maps to exactly 0 and its maximum to exactly 1.
+
+    Parameters
+    ----------
+    per_channel : bool, default=False
+        Scale each channel (last axis of 4-D input) of a sample separately,
+        instead of the whole sample at once.
+
+    See Also
+    --------
+    Deltas : the delta channels of the same system.
+    sklearn.preprocessing.MinMaxScaler : per-feature scaling learned in ``fit``.
+
+    References
+    ----------
+    .. [1] H. Hu et al., "Device-robust acoustic scene classification based on
+       two-stage categorization and data augmentation", DCASE 2020 technical
+       report, section 5.1 ("Feature Extraction") and Table 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[[-80.0, -40.0], [-20.0, -60.0]],   # one log-mel sample
+    ...               [[3.0, 3.0], [3.0, 3.0]]])          # a constant one
+    >>> MinMaxScale().fit_transform(X)
+    array([[[0.        , 0.66666667],
+            [1.        , 0.33333333]],
+    <BLANKLINE>
+           [[0.        , 0.        ],
+            [0.        , 0.        ]]])
+    """
+
+    _parameter_constraints = {"per_channel": BOOL}
+
+    def __init__(self, per_channel=False):
+        self.per_channel = per_channel
+
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{}, {"per_channel": True}]
+
+    def _check_input(self, X):
+        return check_time_frequency(X, name=type(self).__name__, non_negative=False)
+
+    def transform(self, X):
+        """Scale every sample (or each of its channels) to [0, 1].
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_frames, n_bands[, n_channels]) or \
+(n, n_features)
+            Any real values, such as log-mel spectrograms.
+
+        Returns
+        -------
+        ndarray of the same shape and float dtype
+            Values in [0, 1]; constant samples (channels) are 0.
+        """
+        self._check_params()
+        X = self._check_input(X)
+        channels = X.shape[-1] if self.per_channel and X.ndim == 4 else 1
+        flat = X.reshape(X.shape[0], -1, channels)
+        low = flat.min(axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            span = flat.max(axis=1, keepdims=True) - low
+            if not np.isfinite(span).all():
+                raise ValueError(
+                    f"{type(self).__name__}: a sample's range (max - min) overflowed "
+                    f"{X.dtype}; pass float64 input or rescale it."
+                )
+        out = flat - low  # a new array: the input is never modified
+        # A constant sample is already 0 here; the others are divided by their
+        # range, so the maximum becomes exactly 1.
+        np.divide(out, span, out=out, where=span > 0)
+        return out.reshape(X.shape)

@@ -21,6 +21,7 @@ from skaudio import (
     LogCompression,
     LogThreshold,
     MelSpectrogram,
+    MinMaxScale,
     MultiLevelAttentionClassifier,
     PerSampleNorm,
     PersaPlus,
@@ -119,10 +120,13 @@ def tf_expectation(component, expected):
     name = type(component).__name__
     if expected == "non-negative":
         return NON_NEGATIVE_ERROR if name not in ("TemporalStatistics", "Deltas",
-                                                   "VGGLikeClassifier",
+                                                   "MinMaxScale", "VGGLikeClassifier",
                                                    *EMBEDDING_NAMES) else OK
     if expected == "frames":
-        return raises(ValueError, "at least width=3 frames") if name == "Deltas" else OK
+        if name != "Deltas":
+            return OK
+        return raises(ValueError, "at least width=3 frames" if component.padding
+                      else r"at least 2 \* width - 1 = 5 frames")
     if expected == "huge":  # PCEN scales by 2**31: beyond float32
         return OVERFLOW_ERROR if name == "PCEN" else OK
     return expected
@@ -130,7 +134,8 @@ def tf_expectation(component, expected):
 
 TF_COMPONENTS = [LogCompression(), PerSampleNorm(), PerSampleNorm(method="divide"),
                  PersaPlus(random_state=0), LogThreshold(), PCEN(), TemporalStatistics(),
-                 Deltas(width=3)]
+                 Deltas(width=3), Deltas(width=3, padding=False), MinMaxScale(),
+                 MinMaxScale(per_channel=True)]
 # The plain functions behind the front-ends, and the transformer whose
 # expectations each shares.
 FRONT_END_FUNCTIONS = {

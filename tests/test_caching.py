@@ -22,6 +22,7 @@ from skaudio import (
     LogCompression,
     LogThreshold,
     MelSpectrogram,
+    MinMaxScale,
     PerSampleNorm,
     PersaPlus,
     TemporalStatistics,
@@ -34,6 +35,7 @@ TRANSFORMERS = [
     AudioLoader(sr=8000, duration=0.5),
     MelSpectrogram(**MEL),
     Deltas(width=3),
+    MinMaxScale(),
     LogCompression(),
     PerSampleNorm(),
     PersaPlus(q=9, random_state=0),
@@ -46,7 +48,8 @@ TRANSFORMERS = [
 # One parameter per transformer that changes its output, to check that the hash sees it.
 CHANGES = {
     "AudioLoader": {"duration": 0.25}, "MelSpectrogram": {"n_mels": 8},
-    "Deltas": {"width": 5}, "LogCompression": {"amin": 1e-5},
+    "Deltas": {"width": 5}, "MinMaxScale": {"per_channel": True},
+    "LogCompression": {"amin": 1e-5},
     "PerSampleNorm": {"method": "divide"}, "PersaPlus": {"random_state": 1},
     "LogThreshold": {"c": 20.0}, "PCEN": {"time_constant": 0.2},
     "TemporalStatistics": {"statistics": ("max",)},

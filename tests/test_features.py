@@ -1,4 +1,4 @@
-"""MelSpectrogram against librosa, and the Deltas channels."""
+"""MelSpectrogram against librosa, the Deltas channels and MinMaxScale."""
 
 import warnings
 
@@ -6,7 +6,7 @@ import librosa
 import numpy as np
 import pytest
 
-from skaudio import Deltas, MelSpectrogram
+from skaudio import Deltas, MelSpectrogram, MinMaxScale
 
 SETTINGS = [
     {},
@@ -142,6 +142,185 @@ def test_deltas_of_a_linear_ramp_are_its_slope_and_zero():
 def test_deltas_bad_input(params, X, message):
     with pytest.raises(ValueError, match=message):
         Deltas(**params).fit_transform(X)
+
+
+# ---------------------------------------------- Deltas without padding (Hu et al. 5.1)
+def _papers_deltas(X):
+    """The DCASE 2020 authors' code, time on axis 1: a width-5 delta in valid mode."""
+    out = (X[:, 2:] - X[:, :-2]) / 10.0
+    return out[:, 1:-1] + (X[:, 4:] - X[:, :-4]) / 5.0
+
+
+def test_deltas_without_padding_give_the_papers_431_to_423_frames(rng):
+    S = rng.standard_normal((2, 431, 16)).astype(np.float32)  # 10 s at 44.1 kHz, hop 1024
+    out = Deltas(width=5, padding=False).fit_transform(S)
+    assert out.shape == (2, 423, 16, 3) and out.dtype == np.float32
+
+
+@pytest.mark.parametrize("width", [3, 5, 9])
+def test_deltas_without_padding_drop_width_minus_one_frames_at_each_end(rng, width):
+    S = rng.standard_normal((2, 40, 4))
+    assert Deltas(width=width, padding=False).fit_transform(S).shape == (
+        2, 40 - 2 * (width - 1), 4, 3)
+    assert Deltas(width=width).fit_transform(S).shape == (2, 40, 4, 3)  # default: same
+
+
+def test_deltas_without_padding_are_the_authors_computation(rng):
+    """delta = their deltas(); delta-delta = deltas(deltas()); static and delta cut to
+    the delta-delta's frames, as their concatenate(X[4:-4], D[2:-2], DD)."""
+    S = rng.standard_normal((3, 30, 8))
+    out = Deltas(width=5, padding=False).fit_transform(S)
+    delta = _papers_deltas(S)
+    np.testing.assert_array_equal(out[..., 0], S[:, 4:-4])
+    np.testing.assert_allclose(out[..., 1], delta[:, 2:-2], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out[..., 2], _papers_deltas(delta), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("width", [3, 5, 9])
+@pytest.mark.parametrize("mode", ["interp", "nearest", "constant"])
+def test_deltas_without_padding_are_the_interior_of_padded_ones(rng, width, mode):
+    """The exact relation, h = (width - 1) / 2: the delta is the padded delta's frames
+    [2h, n - 2h), whatever the padding mode; the delta-delta is the same interior of
+    the delta applied twice, not of the padded (second Savitzky-Golay) delta-delta."""
+    S = rng.standard_normal((2, 40, 4))
+    h = width // 2
+    inner = slice(2 * h, 40 - 2 * h)
+    out = Deltas(width=width, padding=False).fit_transform(S)
+    padded = Deltas(width=width, mode=mode).fit_transform(S)
+    np.testing.assert_array_equal(out[..., 0], padded[:, inner, :, 0])
+    np.testing.assert_allclose(out[..., 1], padded[:, inner, :, 1], atol=1e-12)
+    twice = librosa.feature.delta(padded[..., 1], width=width, order=1, axis=1, mode=mode)
+    np.testing.assert_allclose(out[..., 2], twice[:, inner], atol=1e-12)
+    assert not np.allclose(out[..., 2], padded[:, inner, :, 2])
+
+
+def test_deltas_without_padding_of_a_parabola_are_its_derivatives():
+    # x = t**2: the regression delta over a symmetric window is exactly 2t, its delta 2.
+    t = np.arange(25.0)
+    S = np.broadcast_to((t**2)[None, :, None], (1, 25, 3))
+    out = Deltas(width=5, padding=False).fit_transform(S)
+    np.testing.assert_allclose(out[0, :, 0, 1], 2 * t[4:-4], rtol=1e-12)
+    np.testing.assert_allclose(out[..., 2], 2.0, rtol=1e-12)
+
+
+def test_deltas_without_padding_need_2_width_minus_1_frames():
+    with pytest.raises(ValueError, match=r"Deltas\(padding=False\) needs at least "
+                       r"2 \* width - 1 = 9 frames .*got 8\. Use longer clips"):
+        Deltas(width=5, padding=False).fit_transform(np.zeros((1, 8, 3)))
+    assert Deltas(width=5, padding=False).fit_transform(np.zeros((1, 9, 3))).shape == (
+        1, 1, 3, 3)
+
+
+def test_deltas_without_padding_say_when_float32_overflows():
+    S = np.zeros((1, 9, 2), dtype=np.float32)
+    S[0, :5] = -3e38  # a step: differences of 6e38 overflow float32
+    S[0, 5:] = 3e38
+    with pytest.raises(ValueError, match="Deltas overflowed float32 .* pass float64"):
+        Deltas(width=5, padding=False).fit_transform(S)
+    assert np.isfinite(Deltas(width=5, padding=False).fit_transform(
+        S.astype(np.float64))).all()
+
+
+# ------------------------------------------------------------------ MinMaxScale
+@pytest.mark.parametrize("shape", [(4, 30), (4, 20, 8), (4, 20, 8, 3)])
+def test_minmax_scale_maps_every_sample_onto_0_1(rng, shape):
+    X = rng.normal(-50, 20, size=shape)
+    out = MinMaxScale().fit_transform(X)
+    assert out.shape == X.shape
+    flat = out.reshape(len(X), -1)
+    np.testing.assert_array_equal(flat.min(axis=1), 0.0)  # exactly
+    np.testing.assert_array_equal(flat.max(axis=1), 1.0)
+    lo = X.reshape(len(X), -1).min(axis=1)
+    hi = X.reshape(len(X), -1).max(axis=1)
+    expected = (X.reshape(len(X), -1) - lo[:, None]) / (hi - lo)[:, None]
+    np.testing.assert_allclose(flat, expected, rtol=1e-12)
+
+
+def test_minmax_scale_per_channel_scales_each_channel_of_a_sample(rng):
+    X = rng.normal(size=(3, 20, 8, 3)) * np.array([1.0, 0.1, 0.01])  # deltas are smaller
+    whole = MinMaxScale().fit_transform(X)
+    per_channel = MinMaxScale(per_channel=True).fit_transform(X)
+    by_channel = per_channel.reshape(3, -1, 3)
+    np.testing.assert_array_equal(by_channel.min(axis=1), 0.0)
+    np.testing.assert_array_equal(by_channel.max(axis=1), 1.0)
+    for c in range(3):  # each channel alone, as a 3-D sample
+        np.testing.assert_allclose(per_channel[..., c],
+                                   MinMaxScale().fit_transform(X[..., c]), rtol=1e-12)
+    assert whole[..., 2].max() < 0.6  # one range for the sample: small channels stay small
+    # 2-D and 3-D samples are one channel.
+    np.testing.assert_array_equal(MinMaxScale(per_channel=True).fit_transform(X[..., 0]),
+                                  MinMaxScale().fit_transform(X[..., 0]))
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_minmax_scale_is_invariant_to_an_affine_change_of_a_sample(rng, per_channel):
+    X = rng.normal(size=(4, 20, 8, 3))
+    a = rng.uniform(0.01, 100, size=(4, 1, 1, 1))  # one a > 0 and b per sample
+    b = rng.uniform(-100, 100, size=(4, 1, 1, 1))
+    scale = MinMaxScale(per_channel=per_channel)
+    np.testing.assert_allclose(scale.fit_transform(a * X + b), scale.fit_transform(X),
+                               atol=1e-12)
+
+
+def test_minmax_scale_samples_do_not_depend_on_their_batch(rng):
+    X = rng.normal(size=(5, 12, 4)).astype(np.float32)
+    whole = MinMaxScale().fit(X[:1]).transform(X)
+    for i in range(len(X)):
+        np.testing.assert_array_equal(MinMaxScale().fit_transform(X[i:i + 1]), whole[i:i + 1])
+
+
+def test_minmax_scale_maps_constant_samples_and_channels_to_zero(rng):
+    X = rng.normal(size=(3, 10, 4, 2))
+    X[1] = -7.5  # a constant sample
+    X[2, ..., 1] = 42.0  # a constant channel
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division-by-zero warning either
+        out = MinMaxScale().fit_transform(X)
+        per_channel = MinMaxScale(per_channel=True).fit_transform(X)
+    assert np.isfinite(out).all() and np.isfinite(per_channel).all()
+    np.testing.assert_array_equal(out[1], 0.0)
+    np.testing.assert_array_equal(per_channel[1], 0.0)
+    np.testing.assert_array_equal(per_channel[2, ..., 1], 0.0)
+    assert per_channel[2, ..., 0].max() == 1.0
+    np.testing.assert_array_equal(MinMaxScale().fit_transform(np.zeros((2, 5))), 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_minmax_scale_keeps_the_dtype_and_never_modifies_its_input(rng, dtype):
+    X = rng.normal(size=(3, 10, 4)).astype(dtype)
+    before = X.copy()
+    X.setflags(write=False)
+    out = MinMaxScale().fit_transform(X)
+    assert out.dtype == dtype and out is not X
+    np.testing.assert_array_equal(X, before)
+    # Other dtypes become float32, as in every time-frequency component.
+    assert MinMaxScale().fit_transform(np.arange(6).reshape(2, 3)).dtype == np.float32
+
+
+def test_the_papers_inputs_log_mel_scaled_then_deltas_without_padding(rng):
+    """Hu et al. 5.1: 431 x 128 log-mels, scaled to [0, 1], deltas without padding."""
+    log_mel = rng.normal(-5, 2, size=(2, 431, 128)).astype(np.float32)
+    out = Deltas(width=5, padding=False).fit_transform(MinMaxScale().fit_transform(log_mel))
+    assert out.shape == (2, 423, 128, 3)
+    assert out[..., 0].min() >= 0 and out[..., 0].max() <= 1
+
+
+@pytest.mark.parametrize("params, X, exc, message", [
+    ({}, np.zeros(5), ValueError, "MinMaxScale expects a time-frequency array .* got a 1-D"),
+    ({}, np.zeros((1, 2, 3, 4, 5)), ValueError, "got a 5-D array"),
+    ({}, np.array([[0.0, np.nan]]), ValueError, "NaN"),
+    ({}, np.array([[0.0, np.inf]]), ValueError, "infinity"),
+    ({}, np.zeros((0, 4)), ValueError, "0 sample"),
+    ({}, np.array([[-3e38, 3e38]], dtype=np.float32), ValueError,
+     "MinMaxScale: a sample's range .* overflowed float32; pass float64"),
+    ({"per_channel": "yes"}, np.zeros((1, 4)), ValueError,
+     "The 'per_channel' parameter of MinMaxScale must be an instance of 'bool'"),
+])
+def test_minmax_scale_bad_input(params, X, exc, message):
+    with pytest.raises(exc, match=message):
+        MinMaxScale(**params).fit_transform(X)
+    with pytest.raises(exc, match=message):
+        MinMaxScale(**params).transform(X)  # transform runs without fit
 
 
 @pytest.mark.parametrize("params", SETTINGS + [

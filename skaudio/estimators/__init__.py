@@ -2,6 +2,12 @@
 
 from .._keras import enable_compilation_cache
 from ._base import NetworkClassifier
+from ._dcase import (
+    FCNNClassifier,
+    FsFCNNClassifier,
+    MobileNetV2Classifier,
+    ResNetClassifier,
+)
 from ._embedding import (
     EmbeddingDNNClassifier,
     EmbeddingLSTMClassifier,
@@ -9,6 +15,7 @@ from ._embedding import (
 )
 from ._vgg_like import VGGLikeClassifier
 
-__all__ = ["EmbeddingDNNClassifier", "EmbeddingLSTMClassifier",
-           "MultiLevelAttentionClassifier", "NetworkClassifier", "VGGLikeClassifier",
+__all__ = ["EmbeddingDNNClassifier", "EmbeddingLSTMClassifier", "FCNNClassifier",
+           "FsFCNNClassifier", "MobileNetV2Classifier", "MultiLevelAttentionClassifier",
+           "NetworkClassifier", "ResNetClassifier", "VGGLikeClassifier",
            "enable_compilation_cache"]

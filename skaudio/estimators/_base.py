@@ -50,10 +50,17 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from .._keras import TrainingParameters, enable_compilation_cache, make_optimizer, seeded
+from .._keras import (
+    TrainingParameters,
+    cosine_restarts,
+    cycle_ends,
+    enable_compilation_cache,
+    make_optimizer,
+    seeded,
+)
 from .._training_batches import TrainingBatches
 from .._validation import check_time_frequency, seed_of
-from ..augment import RandomGain
+from ..augment import RandomGain, random_time_crop, spec_augment, swap_channels
 from ..base import VersionedStateMixin
 
 
@@ -76,6 +83,19 @@ def batch_norm_layers(model):
         elif hasattr(layer, "layers"):
             found += batch_norm_layers(layer)
     return found
+
+
+class _Snapshots(keras.callbacks.Callback):
+    """Keep the model's weights at the end of the given (1-based) epochs."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = set(epochs)
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            self.weights.append(self.model.get_weights())
 
 
 class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin, BaseWrapper,
@@ -202,6 +222,8 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
 
     def _keras_build_fn(self, meta):
         input_shape = self._input_transform(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
+        if self.random_crop_frames is not None:  # crops in training, full input after
+            input_shape = (None, *input_shape[1:])
         if self._multilabel:
             network = self._build_network(input_shape, meta["n_classes_"],
                                           output_activation="sigmoid")
@@ -213,11 +235,15 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         if self.input_normalization:
             x = keras.layers.BatchNormalization(name="input_normalization")(x)
         model = keras.Model(inputs, network(x), name=type(self).__name__)
+        self._compile(model, self.learning_rate)
+        return model
+
+    def _compile(self, model, learning_rate):
+        """Compile ``model`` with the loss, metric and optimizer of the parameters."""
         metric = "binary_accuracy" if self._multilabel else "accuracy"
-        model.compile(optimizer=make_optimizer(self.optimizer, self.learning_rate),
+        model.compile(optimizer=make_optimizer(self.optimizer, learning_rate),
                       loss=self._compile_loss(), metrics=[metric],
                       run_eagerly=self.run_eagerly)
-        return model
 
     def _initialize_callbacks(self):
         super()._initialize_callbacks()
@@ -243,8 +269,10 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         self
         """
         self._validate_architecture()
+        self._check_schedule()
         enable_compilation_cache()
         X = self._check_X(X, reset=True)
+        self._check_network_input(self._input_transform(X[:1]).shape)
         if y is None:
             raise ValueError(
                 f"{self._name} requires y to be passed, but the target y is None."
@@ -293,6 +321,72 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
             )
         return self
 
+    def _check_schedule(self):
+        name = self._name
+        if self.lr_schedule is None:
+            if self.snapshot_ensemble:
+                raise ValueError(f"{name}: snapshot_ensemble averages the weights saved at "
+                                 "the end of every cosine cycle; set "
+                                 "lr_schedule='cosine_restarts'.")
+            return
+        if not isinstance(self.optimizer, str):
+            raise ValueError(f"{name}: lr_schedule={self.lr_schedule!r} schedules the "
+                             "learning rate of an optimizer given by name; got an optimizer "
+                             "instance. Pass its name, or give the instance a "
+                             "keras.optimizers.schedules schedule and lr_schedule=None.")
+        if self.reduce_lr_patience is not None:
+            raise ValueError(f"{name}: lr_schedule and reduce_lr_patience both set the "
+                             "learning rate; use one of them.")
+        if not self.min_learning_rate < self.learning_rate:
+            raise ValueError(f"{name}: the cosine schedule decays from learning_rate="
+                             f"{self.learning_rate} to min_learning_rate="
+                             f"{self.min_learning_rate}; the minimum must be lower.")
+        ends = cycle_ends(self.restart_period, self.restart_growth, self.epochs)
+        if self.epochs not in ends:
+            advice = f"epochs={ends[-1]} or " if ends else ""
+            nxt = cycle_ends(self.restart_period, self.restart_growth, 10 * self.epochs + 1000)
+            advice += f"epochs={next(e for e in nxt if e > self.epochs)}"
+            warnings.warn(
+                f"{name}: epochs={self.epochs} stops inside a cosine cycle (cycles end "
+                f"after epochs {ends or 'none yet'}), where the learning rate is still "
+                f"high; use {advice}.", UserWarning, stacklevel=3)
+
+    _splits_bands = False  # whether the network splits the bands into two halves
+
+    def _check_network_input(self, shape):
+        """Check the network and its training augmentations take inputs of ``shape``."""
+        name = self._name
+        if self._splits_bands and shape[2] < 2:
+            raise ValueError(
+                f"{name} splits the bands into a lower and an upper half and needs at "
+                f"least 2 bands; got 1 (a 2-D X of 1 feature(s) is one band)."
+            )
+        if self.random_crop_frames is not None and self.random_crop_frames > shape[1]:
+            raise ValueError(
+                f"{name}: random_crop_frames={self.random_crop_frames} is longer than "
+                f"the samples ({shape[1]} frames); crop fewer frames or use longer clips."
+            )
+        if self.channel_confusion and shape[-1] < 2:
+            raise ValueError(
+                f"{name}: channel_confusion swaps two channels of a sample; the input "
+                f"has {shape[-1]} channel. Add channels (Deltas) or set "
+                "channel_confusion=0."
+            )
+
+    def _augment(self, x, rng):
+        """The training augmentations of the parameters, applied to batch ``x``."""
+        if self.random_crop_frames is not None:
+            x = random_time_crop(x, self.random_crop_frames, rng)
+        if self.time_mask or self.frequency_mask:
+            x = spec_augment(x, self.time_mask, self.frequency_mask, rng)
+        if self.channel_confusion:
+            x = swap_channels(x, self.channel_confusion, rng)
+        return x
+
+    def _augments(self):
+        return (self.random_crop_frames is not None or self.time_mask > 0
+                or self.frequency_mask > 0 or self.channel_confusion > 0)
+
     def _check_multilabel(self, y):
         name = self._name
         if not self._supports_multilabel:
@@ -340,7 +434,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         ``balanced_batches`` asks for them (training only).
         """
         y = np.asarray(y)
-        generated = self.mixup_alpha > 0 or self.balanced_batches
+        generated = self.mixup_alpha > 0 or self.balanced_batches or self._augments()
         if self._multilabel:
             member = y.astype(bool)
         else:
@@ -364,20 +458,52 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                 pools = [p for p in pools if p.size]
             data = dict(x=TrainingBatches(
                 X, y, sample_weight, batch_size=self.batch_size, pools=pools,
-                mixup_alpha=float(self.mixup_alpha), rng=rng), shuffle=False)
+                mixup_alpha=float(self.mixup_alpha), rng=rng,
+                augment=self._augment if self._augments() else None), shuffle=False)
         else:
             data = dict(x=X, y=y, sample_weight=sample_weight, batch_size=self.batch_size,
                         shuffle=True)
+        callbacks = self._fit_callbacks
+        if self.lr_schedule is not None:
+            steps = -(-X.shape[0] // self.batch_size)
+            self._compile(self.model_, cosine_restarts(
+                self.learning_rate, self.min_learning_rate, self.restart_period * steps,
+                self.restart_growth))
+        if self.snapshot_ensemble:
+            snapshots = _Snapshots(cycle_ends(self.restart_period, self.restart_growth,
+                                              initial_epoch + epochs))
+            callbacks = [*callbacks, snapshots]
         history = self.model_.fit(**data, epochs=initial_epoch + epochs,
                                   initial_epoch=initial_epoch, verbose=self.verbose,
-                                  validation_data=validation_data,
-                                  callbacks=self._fit_callbacks)
-        self._recalibrate_batch_norm(X, rng)
+                                  validation_data=validation_data, callbacks=callbacks)
+        if self.snapshot_ensemble and len(snapshots.weights) > 1:
+            self.model_ = self._snapshot_average(snapshots.weights, X, rng)
+        else:
+            self._recalibrate_batch_norm(self.model_, X, rng)
         self.history_ = defaultdict(list)
         for key, values in history.history.items():
             self.history_[key] += values
 
-    def _recalibrate_batch_norm(self, X, rng):
+    def _snapshot_average(self, snapshots, X, rng):
+        """A model that averages the outputs of the network with each snapshot's weights.
+
+        Each snapshot's batch-normalisation statistics are recomputed with its
+        own weights first. The averaging model is one Keras model, so it
+        predicts in one call and persists with the estimator; it is not compiled,
+        being for prediction only.
+        """
+        inputs = keras.Input(shape=self.model_.input_shape[1:], name="input")
+        members = []
+        for k, weights in enumerate(snapshots):
+            member = keras.models.clone_model(self.model_)
+            member.name = f"snapshot{k + 1}"
+            member.set_weights(weights)
+            self._recalibrate_batch_norm(member, X, rng)
+            members.append(member(inputs))
+        return keras.Model(inputs, keras.layers.Average(name="snapshot_average")(members),
+                           name=f"{type(self).__name__}_snapshots")  # predicts only
+
+    def _recalibrate_batch_norm(self, model, X, rng):
         """Recompute batch normalisation's statistics with the trained weights.
 
         Keras predicts with moving averages of the batch statistics seen in
@@ -390,7 +516,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         with the final weights' statistics: that network then predicted its
         test set at 98 %.
         """
-        layers = batch_norm_layers(self.model_)
+        layers = batch_norm_layers(model)
         if not layers:
             return
         order = rng.permutation(X.shape[0])
@@ -405,7 +531,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
             for i, batch in enumerate(batches):
                 for layer in layers:  # the running mean of the batches' statistics
                     layer.momentum = i / (i + 1)
-                self.model_(X[batch], training=True)
+                model(X[batch], training=True)
         finally:
             for layer, momentum in zip(layers, momenta):
                 layer.momentum = momentum
