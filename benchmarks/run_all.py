@@ -3,8 +3,8 @@
     python benchmarks/run_all.py [--quick] [--only NAME ...] [--skip NAME ...]
 
 Runs each ``benchmarks/<name>.py`` (helpers starting with ``_``, this script,
-``report.py`` and the long ``persa_plus_paper.py`` and ``training_defaults.py``
-excepted) with this
+``report.py`` and the long ``persa_plus_paper.py``, ``training_defaults.py`` and
+``dcase_networks.py`` excepted) with this
 interpreter, one after the other so that they do not compete for the cores,
 prints each one's output, a summary of exit statuses and times, and finally
 runs ``report.py`` to rewrite README.md's benchmark table from
@@ -27,7 +27,8 @@ from pathlib import Path
 from _common import SKIPPED
 
 HERE = Path(__file__).resolve().parent
-NOT_BENCHMARKS = {"run_all", "report", "persa_plus_paper", "training_defaults"}
+NOT_BENCHMARKS = {"run_all", "report", "persa_plus_paper", "training_defaults",
+                  "dcase_networks"}
 
 
 def benchmarks():
