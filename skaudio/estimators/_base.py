@@ -366,11 +366,11 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                 f"{name}: random_crop_frames={self.random_crop_frames} is longer than "
                 f"the samples ({shape[1]} frames); crop fewer frames or use longer clips."
             )
-        if self.channel_confusion and shape[-1] < 2:
+        if self.channel_confusion and (len(shape) != 4 or shape[-1] < 2):
             raise ValueError(
-                f"{name}: channel_confusion swaps two channels of a sample; the input "
-                f"has {shape[-1]} channel. Add channels (Deltas) or set "
-                "channel_confusion=0."
+                f"{name}: channel_confusion swaps two channels of a sample and needs "
+                f"at least 2 (channels last); one sample here has shape "
+                f"{tuple(shape[1:])}. Add channels (Deltas) or set channel_confusion=0."
             )
 
     def _augment(self, x, rng):
