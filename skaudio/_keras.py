@@ -1,4 +1,4 @@
-"""What every skaudio network trains with: its parameters, optimizer, seeding and cache.
+"""What every skaudio network trains with: its parameters, optimizer, schedule and cache.
 
 The training parameters (``optimizer``, ``learning_rate``, ``epochs``, ...)
 are declared here once, with their defaults, their scikit-learn constraints
@@ -12,13 +12,10 @@ the training parameters it takes.
 
 import inspect
 import os
-import random
 from collections import namedtuple
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import keras
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 #: ``reduce_lr_patience``'s factor on the learning rate.
@@ -145,7 +142,9 @@ LOG-T or PERSA of padded speech, where this layer alone did not."""),
     "random_state": TrainingParameter(
         "int, RandomState instance or None", None, ["random_state"], """
 Seeds weight initialisation, dropout, augmentation, shuffling and the
-validation split: with an int, refitting on the CPU gives the same model."""),
+validation split: with an int, refitting on the CPU gives the same model, in
+any thread. No global random generator is read or written; None draws fresh
+entropy from the operating system."""),
     "verbose": TrainingParameter(
         "int", 0, ["verbose"], """
 Keras's progress output: 0 silent, 1 a progress bar, 2 one line per epoch."""),
@@ -306,18 +305,3 @@ def enable_compilation_cache(path=None):
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
     return path
-
-
-@contextmanager
-def seeded(seed):
-    """Seed Python, NumPy and Keras; restore Python's and NumPy's state after."""
-    if seed is None:
-        yield
-        return
-    py_state, np_state = random.getstate(), np.random.get_state()
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)

@@ -1,9 +1,9 @@
 """Training batches with class balancing, augmentation and mixup, made while a network trains.
 
-Training-only: :class:`skaudio.estimators.NetworkClassifier` feeds a network
-through :class:`TrainingBatches` when ``balanced_batches``, ``mixup_alpha`` or
-a batch augmentation (random crop, SpecAugment, channel confusion) asks for
-it, and predicts on the plain input.
+Training-only: :class:`skaudio.estimators.NetworkClassifier` trains every
+network on :class:`TrainingBatches` (shuffled from the estimator's own
+``random_state``, so no global generator is read; Keras's array path shuffles
+with NumPy's), and predicts on the plain input.
 """
 
 import keras
@@ -11,7 +11,8 @@ import numpy as np
 
 
 class TrainingBatches(keras.utils.PyDataset):
-    """Training batches with mini-batch class balancing, augmentation and/or mixup.
+    """Training batches, shuffled every epoch, with optional mini-batch class
+    balancing, augmentation and mixup, all drawn from ``rng``.
 
     Balancing (Xu, 5.1.2): the batches are filled from a stream that takes one
     example of every class in turn (in a random class order drawn per epoch,

@@ -131,14 +131,6 @@ def test_random_state_makes_training_reproducible(spectra, audio):
     assert not np.allclose(a, c.predict_proba(spectra))
 
 
-def test_fit_restores_the_global_random_state(spectra, audio):
-    np.random.seed(123)
-    expected = np.random.random()
-    np.random.seed(123)
-    VGGLikeClassifier(**TINY).fit(spectra, audio.target)
-    assert np.random.random() == expected
-
-
 def test_random_gain_layer_acts_only_in_training():
     x = np.zeros((64, 4, 3, 1), dtype="float32")
     layer = RandomGain(max_db=30.0, seed=0)

@@ -1,23 +1,27 @@
 """Guarantees: persistence, determinism, no leakage, safe loading, bounded memory."""
 
 import pickle
+import random
 import subprocess
 import sys
 import textwrap
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import keras
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 
 from skaudio import (
     PCEN,
     AudioLoader,
     Deltas,
+    FsFCNNClassifier,
     LogCompression,
     LogThreshold,
     MelSpectrogram,
@@ -29,8 +33,10 @@ from skaudio import (
 )
 from skaudio.base import InconsistentSkaudioVersionWarning
 from skaudio.datasets import load_fsdd, make_audio_classification
+from skaudio.discovery import all_estimators, cheap_instances
 from skaudio.embedding import VGGishEmbedder, load_vggish_weights
 from skaudio.embedding._weights import published_keys
+from skaudio.estimators import NetworkClassifier
 
 MEL = dict(sr=8000, n_fft=256, hop_length=128, n_mels=16)
 TINY = dict(filters=(4, 8), dense_units=8, epochs=2, batch_size=16, run_eagerly=True,
@@ -221,3 +227,86 @@ def test_featurising_files_keeps_memory_bounded(fsdd_path):
     tracemalloc.stop()
     outputs = waves.nbytes + spectra.nbytes
     assert peak < outputs + 128 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+# -------------------------------------------------------- no global random state
+# Every function of Python's and NumPy's global generators that a library could
+# call to seed, draw or save state (Keras draws layer seeds with random.randint,
+# its array path shuffles with np.random.permutation, scikeras seeds both).
+GLOBAL_GENERATORS = {
+    random: ("seed", "getstate", "setstate", "random", "randint", "randrange",
+             "getrandbits", "shuffle", "choice", "sample", "uniform"),
+    np.random: ("seed", "get_state", "set_state", "random", "random_sample", "rand",
+                "randn", "randint", "permutation", "shuffle", "choice", "uniform",
+                "normal", "standard_normal", "beta"),
+}
+
+
+def forbid_global_generators(monkeypatch):
+    for module, names in GLOBAL_GENERATORS.items():
+        for name in names:
+            def forbidden(*args, _name=f"{module.__name__}.{name}", **kwargs):
+                raise AssertionError(f"the global generator was used: {_name}")
+            monkeypatch.setattr(module, name, forbidden)
+
+
+def network_instances():
+    """Every network (discovered), cheap, with every random part switched on."""
+    found = []
+    for _, cls in all_estimators():
+        if issubclass(cls, NetworkClassifier):
+            for estimator in cheap_instances(cls):
+                estimator.set_params(
+                    mixup_alpha=0.2, validation_split=0.2, gain_augment_db=3.0, epochs=2,
+                    lr_schedule="cosine_restarts", restart_period=1, restart_growth=1.0,
+                    snapshot_ensemble=True)
+                found.append(estimator)
+    return found
+
+
+@pytest.mark.parametrize("estimator", network_instances(), ids=lambda e: type(e).__name__)
+def test_fit_neither_reads_nor_writes_a_global_random_generator(estimator, monkeypatch):
+    X = np.random.default_rng(0).normal(size=(40, 8)).astype(np.float32)
+    y = np.arange(40) % 2
+    expected = clone(estimator).fit(X, y).predict_proba(X)
+    forbid_global_generators(monkeypatch)
+    np.testing.assert_array_equal(clone(estimator).fit(X, y).predict_proba(X), expected)
+
+
+def test_vggish_training_uses_no_global_random_generator(audio, monkeypatch):
+    embedder = VGGishEmbedder(sr=8000, n_segments=1, pooling="mean", conv_blocks=((2,),),
+                              fc_units=(4,), embedding_size=4, hidden_units=4, epochs=1,
+                              random_state=0)
+    expected = clone(embedder).fit(audio.data, audio.target).transform(audio.data)
+    forbid_global_generators(monkeypatch)
+    np.testing.assert_array_equal(
+        clone(embedder).fit(audio.data, audio.target).transform(audio.data), expected)
+
+
+def test_network_fits_in_threads_equal_sequential_fits():
+    # The issue's reproduction: two fits at once in threads used to re-seed each
+    # other's global generators (up to 0.16 apart) and left np.random changed.
+    X = np.random.default_rng(0).normal(size=(60, 16, 8)).astype("float32")
+    y = np.arange(60) % 3
+    networks = [VGGLikeClassifier(filters=(4, 8), dense_units=8, epochs=2, random_state=0),
+                FsFCNNClassifier(filters=(4, 8), convs_per_block=(1, 1),
+                                 pool_sizes=((2, 1), None), epochs=2, random_state=0,
+                                 mixup_alpha=0.2, random_crop_frames=12, time_mask=0.2,
+                                 frequency_mask=0.2)]
+    for clf in networks:
+        expected = clone(clf).fit(X, y).predict_proba(X)
+        with ThreadPoolExecutor(2) as pool:
+            fits = list(pool.map(lambda _: clone(clf).fit(X, y), range(2)))
+        for fitted in fits:
+            np.testing.assert_array_equal(fitted.predict_proba(X), expected)
+
+
+def test_grid_search_under_threads_scores_as_sequential(audio):
+    X = MelSpectrogram(**MEL).transform(audio.data)
+    search = GridSearchCV(VGGLikeClassifier(**TINY), {"learning_rate": [1e-3, 1e-2]},
+                          cv=2, n_jobs=2)
+    sequential = clone(search).set_params(n_jobs=1).fit(X, audio.target)
+    with joblib.parallel_backend("threading", n_jobs=2):
+        threaded = clone(search).fit(X, audio.target)
+    np.testing.assert_array_equal(threaded.cv_results_["mean_test_score"],
+                                  sequential.cv_results_["mean_test_score"])

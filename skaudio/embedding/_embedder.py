@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._keras import TrainingParameters, seeded
+from .._keras import TrainingParameters
 from .._params import (
     BOOL,
     POSITIVE_INT,
@@ -342,13 +342,12 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
             loaded, pca = load_vggish_weights(self.weights, pca_params=self.pca_params)
         self._steps(pca)
         seed = seed_of(self.random_state)
-        with seeded(seed):
-            model = build_vggish(
-                VGGISH_PATCH_SHAPE, conv_blocks=tuple(map(tuple, self.conv_blocks)),
-                fc_units=tuple(self.fc_units), embedding_size=self.embedding_size,
-                embedding_activation="relu" if self.final_relu else None,
-                kernel_initializer="glorot_uniform" if loaded is None else "zeros",
-            )
+        model = build_vggish(
+            VGGISH_PATCH_SHAPE, conv_blocks=tuple(map(tuple, self.conv_blocks)),
+            fc_units=tuple(self.fc_units), embedding_size=self.embedding_size,
+            embedding_activation="relu" if self.final_relu else None,
+            kernel_initializer="glorot_uniform" if loaded is None else "zeros", seed=seed,
+        )
         if loaded is not None:
             for layer, values in loaded.items():
                 model.get_layer(layer).set_weights(values)

@@ -5,6 +5,7 @@ import numpy as np
 
 from .._params import POSITIVE_INT
 from ..estimators import NetworkClassifier
+from ..networks._seeds import initializer
 
 
 class _VGGishTrainer(NetworkClassifier):
@@ -46,6 +47,8 @@ class _VGGishTrainer(NetworkClassifier):
     def _build_network(self, input_shape, n_classes):
         inputs = keras.Input(input_shape, name="log_mel")
         hidden = keras.layers.Dense(self.hidden_units, activation="relu",
+                                    kernel_initializer=initializer(),
                                     name="hidden")(self.network(inputs))
-        outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(hidden)
+        outputs = keras.layers.Dense(n_classes, activation="softmax",
+                                     kernel_initializer=initializer(), name="classes")(hidden)
         return keras.Model(inputs, outputs, name="vggish_classifier")

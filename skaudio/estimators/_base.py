@@ -17,10 +17,13 @@ implements the classifier half itself:
   under ``_fit_context``); the training parameters are declared once, in
   ``skaudio._keras``, for every network;
 * ``fit`` validates its input with clear errors, never mutates parameters or
-  the caller's arrays (scikeras multiplies ``sample_weight`` in place), seeds
-  Python, NumPy and Keras from ``random_state`` (restoring the global random
-  state afterwards), holds out a random ``validation_split`` (whole groups,
-  where a subclass groups samples), and adds early stopping;
+  the caller's arrays (scikeras multiplies ``sample_weight`` in place), and
+  draws everything random from ``random_state`` alone -- the layers' seeds
+  (:mod:`skaudio.networks._seeds`), the order of the batches, the validation
+  split, augmentation and mixup -- so it reads and writes no global random
+  generator, and fits in threads equal sequential ones; it holds out a random
+  ``validation_split`` (whole groups, where a subclass groups samples), and
+  adds early stopping;
 * ``predict_proba`` is always ``(n_samples, n_classes)`` (scikeras squeezes a
   single sample to 1-D);
 * the first ``fit`` switches on JAX's persistent XLA compilation cache
@@ -28,9 +31,10 @@ implements the classifier half itself:
   recompiling the same network;
 * multi-label targets (an indicator matrix ``y``) train sigmoid outputs with
   binary cross-entropy, for subclasses that declare ``_supports_multilabel``;
-* training-only batch generation: mixup (``mixup_alpha``) and mini-batch class
-  balancing (``balanced_batches``). With both off, training takes Keras's own
-  array path.
+* training-only batch generation (:class:`skaudio._training_batches.TrainingBatches`,
+  seeded from ``random_state``): shuffling, mixup (``mixup_alpha``), mini-batch
+  class balancing (``balanced_batches``) and batch augmentation. Keras's own
+  array path shuffles with NumPy's global generator, so it is not used.
 """
 
 import warnings
@@ -56,12 +60,12 @@ from .._keras import (
     cycle_ends,
     enable_compilation_cache,
     make_optimizer,
-    seeded,
 )
 from .._training_batches import TrainingBatches
 from .._validation import check_time_frequency, seed_of
 from ..augment import RandomGain, random_time_crop, spec_augment, swap_channels
 from ..base import VersionedStateMixin
+from ..networks._seeds import layer_seeds, next_seed
 
 
 def to_network_input(X):
@@ -224,19 +228,26 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         input_shape = self._input_transform(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
         if self.random_crop_frames is not None:  # crops in training, full input after
             input_shape = (None, *input_shape[1:])
-        if self._multilabel:
-            network = self._build_network(input_shape, meta["n_classes_"],
-                                          output_activation="sigmoid")
-        else:
-            network = self._build_network(input_shape, meta["n_classes_"])
-        inputs = keras.Input(shape=input_shape, name="input")
-        x = RandomGain(self.gain_augment_db, name="random_gain")(inputs) \
-            if self.gain_augment_db else inputs
+        with layer_seeds(self._fit_seed):  # every random layer's seed, from random_state
+            if self._multilabel:
+                network = self._build_network(input_shape, meta["n_classes_"],
+                                              output_activation="sigmoid")
+            else:
+                network = self._build_network(input_shape, meta["n_classes_"])
+            inputs = keras.Input(shape=input_shape, name="input")
+            x = RandomGain(self.gain_augment_db, seed=next_seed(), name="random_gain")(
+                inputs) if self.gain_augment_db else inputs
         if self.input_normalization:
             x = keras.layers.BatchNormalization(name="input_normalization")(x)
         model = keras.Model(inputs, network(x), name=type(self).__name__)
         self._compile(model, self.learning_rate)
         return model
+
+    def _build_keras_model(self):
+        # Not scikeras's: it builds under its tensorflow_random_state, which seeds
+        # Python's and NumPy's global generators and sets an environment
+        # variable; _keras_build_fn seeds every layer from random_state instead.
+        return self._keras_build_fn(self._get_metadata())
 
     def _compile(self, model, learning_rate):
         """Compile ``model`` with the loss, metric and optimizer of the parameters."""
@@ -310,8 +321,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
             sample_weight = weights if sample_weight is None else sample_weight * weights
         self._fit_seed = seed_of(self.random_state)
         self.classes_ = None
-        with seeded(self._fit_seed):
-            BaseWrapper.fit(self, X, y, sample_weight=sample_weight)
+        BaseWrapper.fit(self, X, y, sample_weight=sample_weight)
         if not np.isfinite(self.history_["loss"][-1]):
             raise ValueError(
                 f"{self._name}'s training diverged (loss "
@@ -429,19 +439,20 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                          **kwargs):
         """The one training loop of every skaudio network (scikeras calls it in fit).
 
-        Holds out the validation samples, then trains on Keras's own array
-        path, or on generated batches when ``mixup_alpha`` or
-        ``balanced_batches`` asks for them (training only).
+        Holds out the validation samples, then trains on batches drawn from
+        ``random_state`` (:class:`TrainingBatches`: shuffled every epoch,
+        class-balanced, augmented and mixed where the parameters ask for it).
         """
         y = np.asarray(y)
-        generated = self.mixup_alpha > 0 or self.balanced_batches or self._augments()
         if self._multilabel:
             member = y.astype(bool)
         else:
             labels = y.reshape(-1).astype(int)
-            member = np.eye(self.n_classes_, dtype=bool)[labels] if generated else None
+            member = np.eye(self.n_classes_, dtype=bool)[labels] \
+                if self.balanced_batches else None
             # mixup mixes one-hot targets (see _compile_loss)
-            y = member.astype(np.float32) if self.mixup_alpha > 0 else labels
+            y = np.eye(self.n_classes_, dtype=np.float32)[labels] \
+                if self.mixup_alpha > 0 else labels
         rng = np.random.default_rng(self._fit_seed)
         train, val = self._validation_indices(X.shape[0], rng)
         validation_data = None
@@ -451,18 +462,14 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
             X, y = X[train], y[train]
             member = None if member is None else member[train]
             sample_weight = None if sample_weight is None else sample_weight[train]
-        if generated:
-            pools = None
-            if self.balanced_batches:
-                pools = [np.flatnonzero(member[:, k]) for k in range(member.shape[1])]
-                pools = [p for p in pools if p.size]
-            data = dict(x=TrainingBatches(
-                X, y, sample_weight, batch_size=self.batch_size, pools=pools,
-                mixup_alpha=float(self.mixup_alpha), rng=rng,
-                augment=self._augment if self._augments() else None), shuffle=False)
-        else:
-            data = dict(x=X, y=y, sample_weight=sample_weight, batch_size=self.batch_size,
-                        shuffle=True)
+        pools = None
+        if self.balanced_batches:
+            pools = [np.flatnonzero(member[:, k]) for k in range(member.shape[1])]
+            pools = [p for p in pools if p.size]
+        batches = TrainingBatches(
+            X, y, sample_weight, batch_size=self.batch_size, pools=pools,
+            mixup_alpha=float(self.mixup_alpha), rng=rng,
+            augment=self._augment if self._augments() else None)
         callbacks = self._fit_callbacks
         if self.lr_schedule is not None:
             steps = -(-X.shape[0] // self.batch_size)
@@ -473,7 +480,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
             snapshots = _Snapshots(cycle_ends(self.restart_period, self.restart_growth,
                                               initial_epoch + epochs))
             callbacks = [*callbacks, snapshots]
-        history = self.model_.fit(**data, epochs=initial_epoch + epochs,
+        history = self.model_.fit(batches, shuffle=False, epochs=initial_epoch + epochs,
                                   initial_epoch=initial_epoch, verbose=self.verbose,
                                   validation_data=validation_data, callbacks=callbacks)
         if self.snapshot_ensemble and len(snapshots.weights) > 1:

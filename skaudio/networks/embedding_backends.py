@@ -13,6 +13,8 @@ normalisation -> ReLU -> dropout 0.4, applied to every segment alike.
 
 import keras
 
+from ._seeds import initializer, layer_seeds, next_seed, seeded_dropout
+
 LEVELS = ("h1", "h2", "h3")
 
 
@@ -63,16 +65,16 @@ def _check_common(input_shape, n_classes, dropout):
 
 def _hidden(x, units, *, dropout, batch_norm, name):
     """Dense -> [BatchNormalization] -> ReLU -> Dropout, on every segment."""
-    x = keras.layers.Dense(units, name=f"{name}_dense")(x)
+    x = keras.layers.Dense(units, kernel_initializer=initializer(), name=f"{name}_dense")(x)
     if batch_norm:
         x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
     x = keras.layers.Activation("relu", name=f"{name}_relu")(x)
-    return keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return seeded_dropout(dropout, f"{name}_dropout")(x)
 
 
 def build_embedding_dnn(input_shape, n_classes, *, hidden_units=(600, 600, 600),
                         dropout=0.4, batch_norm=True, pooling="feature",
-                        output_activation="softmax", name="embedding_dnn"):
+                        output_activation="softmax", name="embedding_dnn", seed=None):
     """Xu's DNN back-end (Table 5): hidden layers per segment, mean over segments.
 
     Every segment goes through the same hidden layers (Dense -> batch norm ->
@@ -96,6 +98,9 @@ def build_embedding_dnn(input_shape, n_classes, *, hidden_units=(600, 600, 600),
     output_activation : str, default="softmax"
         ``"sigmoid"`` for multi-label outputs.
     name : str, default="embedding_dnn"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -108,27 +113,28 @@ def build_embedding_dnn(input_shape, n_classes, *, hidden_units=(600, 600, 600),
     >>> model.output_shape
     (None, 527)
     """
-    input_shape = _check_common(input_shape, n_classes, dropout)
-    if pooling not in ("decision", "feature"):
-        raise ValueError(f'pooling must be "decision" or "feature"; got {pooling!r}.')
-    inputs = keras.Input(shape=input_shape, name="embeddings")
-    x = inputs
-    for i, units in enumerate(hidden_units):
-        x = _hidden(x, units, dropout=dropout, batch_norm=batch_norm, name=f"h{i + 1}")
-    if pooling == "feature":
-        x = keras.layers.GlobalAveragePooling1D(name="segment_mean")(x)
-        outputs = keras.layers.Dense(n_classes, activation=output_activation,
-                                     name="output")(x)
-    else:
-        x = keras.layers.Dense(n_classes, activation=output_activation,
-                               name="segment_output")(x)
-        outputs = keras.layers.GlobalAveragePooling1D(name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        input_shape = _check_common(input_shape, n_classes, dropout)
+        if pooling not in ("decision", "feature"):
+            raise ValueError(f'pooling must be "decision" or "feature"; got {pooling!r}.')
+        inputs = keras.Input(shape=input_shape, name="embeddings")
+        x = inputs
+        for i, units in enumerate(hidden_units):
+            x = _hidden(x, units, dropout=dropout, batch_norm=batch_norm, name=f"h{i + 1}")
+        if pooling == "feature":
+            x = keras.layers.GlobalAveragePooling1D(name="segment_mean")(x)
+            outputs = keras.layers.Dense(n_classes, activation=output_activation,
+                                         kernel_initializer=initializer(), name="output")(x)
+        else:
+            x = keras.layers.Dense(n_classes, activation=output_activation,
+                                   kernel_initializer=initializer(), name="segment_output")(x)
+            outputs = keras.layers.GlobalAveragePooling1D(name="output")(x)
+        return keras.Model(inputs, outputs, name=name)
 
 
 def build_embedding_lstm(input_shape, n_classes, *, units=600, dropout=0.4,
                          batch_norm=True, output_activation="softmax",
-                         name="embedding_lstm"):
+                         name="embedding_lstm", seed=None):
     """Xu's LSTM back-end (Table 6): one LSTM layer, its last output classified.
 
     LSTM(``units``, return sequences False) -> batch norm -> dropout -> class
@@ -144,6 +150,9 @@ def build_embedding_lstm(input_shape, n_classes, *, units=600, dropout=0.4,
     batch_norm : bool, default=True
     output_activation : str, default="softmax"
     name : str, default="embedding_lstm"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -155,14 +164,18 @@ def build_embedding_lstm(input_shape, n_classes, *, units=600, dropout=0.4,
     >>> build_embedding_lstm((None, 128), 41).output_shape
     (None, 41)
     """
-    input_shape = _check_common(input_shape, n_classes, dropout)
-    inputs = keras.Input(shape=input_shape, name="embeddings")
-    x = keras.layers.LSTM(units, name="lstm")(inputs)
-    if batch_norm:
-        x = keras.layers.BatchNormalization(name="lstm_bn")(x)
-    x = keras.layers.Dropout(dropout, name="lstm_dropout")(x)
-    outputs = keras.layers.Dense(n_classes, activation=output_activation, name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        input_shape = _check_common(input_shape, n_classes, dropout)
+        inputs = keras.Input(shape=input_shape, name="embeddings")
+        x = keras.layers.LSTM(units, kernel_initializer=initializer(),
+                              recurrent_initializer=initializer("orthogonal"),
+                              seed=next_seed(), name="lstm")(inputs)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name="lstm_bn")(x)
+        x = seeded_dropout(dropout, "lstm_dropout")(x)
+        outputs = keras.layers.Dense(n_classes, activation=output_activation,
+                                     kernel_initializer=initializer(), name="output")(x)
+        return keras.Model(inputs, outputs, name=name)
 
 
 def check_levels(levels):
@@ -186,7 +199,7 @@ def check_levels(levels):
 def build_multi_level_attention(input_shape, n_classes, *, levels=LEVELS,
                                 hidden_units=(600, 600, 600), dropout=0.4,
                                 batch_norm=True, output_activation="softmax",
-                                name="multi_level_attention"):
+                                name="multi_level_attention", seed=None):
     """Xu's multi-level attention model (Fig. 27, Table 7; Yu et al. 2018).
 
     Three hidden layers h1, h2, h3 (Dense -> batch norm -> ReLU -> dropout)
@@ -211,6 +224,9 @@ def build_multi_level_attention(input_shape, n_classes, *, levels=LEVELS,
     batch_norm : bool, default=True
     output_activation : str, default="softmax"
     name : str, default="multi_level_attention"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -223,25 +239,29 @@ def build_multi_level_attention(input_shape, n_classes, *, levels=LEVELS,
     >>> [layer.name for layer in model.layers if "attention" in layer.name]
     ['h1_attention', 'h3_attention']
     """
-    input_shape = _check_common(input_shape, n_classes, dropout)
-    levels = check_levels(levels)
-    hidden_units = tuple(hidden_units)
-    if len(hidden_units) != len(LEVELS):
-        raise ValueError(
-            f"hidden_units needs one size per level {LEVELS}; got {hidden_units!r}."
-        )
-    depth = max(LEVELS.index(lv) for lv in levels) + 1
-    inputs = keras.Input(shape=input_shape, name="embeddings")
-    x, pooled = inputs, []
-    for i in range(depth):
-        level = LEVELS[i]
-        x = _hidden(x, hidden_units[i], dropout=dropout, batch_norm=batch_norm, name=level)
-        if level in levels:
-            scores = keras.layers.Dense(n_classes, activation="sigmoid",
-                                        name=f"{level}_classifier")(x)
-            weights = keras.layers.Dense(n_classes, name=f"{level}_weights")(x)
-            pooled.append(AttentionPooling(name=f"{level}_attention")([scores, weights]))
-    x = pooled[0] if len(pooled) == 1 else \
-        keras.layers.Concatenate(name="levels")(pooled)
-    outputs = keras.layers.Dense(n_classes, activation=output_activation, name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        input_shape = _check_common(input_shape, n_classes, dropout)
+        levels = check_levels(levels)
+        hidden_units = tuple(hidden_units)
+        if len(hidden_units) != len(LEVELS):
+            raise ValueError(
+                f"hidden_units needs one size per level {LEVELS}; got {hidden_units!r}."
+            )
+        depth = max(LEVELS.index(lv) for lv in levels) + 1
+        inputs = keras.Input(shape=input_shape, name="embeddings")
+        x, pooled = inputs, []
+        for i in range(depth):
+            level = LEVELS[i]
+            x = _hidden(x, hidden_units[i], dropout=dropout, batch_norm=batch_norm, name=level)
+            if level in levels:
+                scores = keras.layers.Dense(n_classes, activation="sigmoid",
+                                            kernel_initializer=initializer(),
+                                            name=f"{level}_classifier")(x)
+                weights = keras.layers.Dense(n_classes, kernel_initializer=initializer(),
+                                             name=f"{level}_weights")(x)
+                pooled.append(AttentionPooling(name=f"{level}_attention")([scores, weights]))
+        x = pooled[0] if len(pooled) == 1 else \
+            keras.layers.Concatenate(name="levels")(pooled)
+        outputs = keras.layers.Dense(n_classes, activation=output_activation,
+                                     kernel_initializer=initializer(), name="output")(x)
+        return keras.Model(inputs, outputs, name=name)

@@ -24,6 +24,7 @@ import keras
 
 from . import _blocks
 from ._blocks import batch_norm, class_scores, conv_bn_relu
+from ._seeds import layer_seeds, seeded_dropout
 
 #: FCNN of Task 1a for 3 input channels (log-mel, delta, delta-delta): the
 #: authors' widths 24, 48 and 96 are multiplied by the number of channels.
@@ -51,7 +52,7 @@ def _conv_stack(x, *, filters, convs_per_block, pool_sizes, first_kernel_size,
                              strides=first_strides if first else 1,
                              weight_decay=weight_decay)
             if dropout and n >= dropout_from:
-                x = keras.layers.Dropout(dropout, name=f"{prefix}dropout{n}")(x)
+                x = seeded_dropout(dropout, f"{prefix}dropout{n}")(x)
         if pool is not None:
             x = keras.layers.MaxPooling2D(pool, padding="same",
                                           name=f"{prefix}pool{block + 1}")(x)
@@ -62,7 +63,7 @@ def build_fcnn(input_shape, n_classes, *, filters=FCNN_FILTERS,
                convs_per_block=FCNN_CONVS_PER_BLOCK, pool_sizes=FCNN_POOL_SIZES,
                first_kernel_size=5, first_strides=2, dropout=0.3, dropout_from=5,
                attention_ratio=2, split_bands=False, weight_decay=1e-3,
-               output_activation="softmax", name="fcnn"):
+               output_activation="softmax", name="fcnn", seed=None):
     """Build Hu et al.'s FCNN, fsFCNN or fsFCNN-s (DCASE 2020, section 2.2).
 
     Input batch normalisation, then one block per entry of ``filters``:
@@ -105,6 +106,9 @@ def build_fcnn(input_shape, n_classes, *, filters=FCNN_FILTERS,
         L2 penalty on every convolution kernel (the authors' ``wd``).
     output_activation : str, default="softmax"
     name : str, default="fcnn"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -127,29 +131,30 @@ def build_fcnn(input_shape, n_classes, *, filters=FCNN_FILTERS,
     >>> model.output_shape
     (None, 10)
     """
-    filters, convs_per_block, pool_sizes = tuple(filters), tuple(convs_per_block), \
-        tuple(pool_sizes)
-    if not len(filters) == len(convs_per_block) == len(pool_sizes):
-        raise ValueError(
-            f"filters, convs_per_block and pool_sizes need one entry per block; got "
-            f"{len(filters)}, {len(convs_per_block)} and {len(pool_sizes)}."
-        )
-    inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
-    x = batch_norm(inputs, "input_bn")
-    stack = dict(filters=filters, convs_per_block=convs_per_block, pool_sizes=pool_sizes,
-                 first_kernel_size=first_kernel_size, first_strides=first_strides,
-                 dropout=dropout, dropout_from=dropout_from, weight_decay=weight_decay)
-    if split_bands:
-        lower, upper = _blocks.split_bands(x)
-        lower, n = _conv_stack(lower, prefix="lower_", **stack)
-        upper, _ = _conv_stack(upper, prefix="upper_", **stack)
-        x = keras.layers.Concatenate(axis=2, name="bands")([lower, upper])
-        x = conv_bn_relu(x, filters[-1], 3, f"conv{n + 1}", weight_decay=weight_decay)
-    else:
-        x, _ = _conv_stack(x, prefix="", **stack)
-    outputs = class_scores(x, n_classes, output_activation, weight_decay=weight_decay,
-                           attention_ratio=attention_ratio)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        filters, convs_per_block, pool_sizes = tuple(filters), tuple(convs_per_block), \
+            tuple(pool_sizes)
+        if not len(filters) == len(convs_per_block) == len(pool_sizes):
+            raise ValueError(
+                f"filters, convs_per_block and pool_sizes need one entry per block; got "
+                f"{len(filters)}, {len(convs_per_block)} and {len(pool_sizes)}."
+            )
+        inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
+        x = batch_norm(inputs, "input_bn")
+        stack = dict(filters=filters, convs_per_block=convs_per_block, pool_sizes=pool_sizes,
+                     first_kernel_size=first_kernel_size, first_strides=first_strides,
+                     dropout=dropout, dropout_from=dropout_from, weight_decay=weight_decay)
+        if split_bands:
+            lower, upper = _blocks.split_bands(x)
+            lower, n = _conv_stack(lower, prefix="lower_", **stack)
+            upper, _ = _conv_stack(upper, prefix="upper_", **stack)
+            x = keras.layers.Concatenate(axis=2, name="bands")([lower, upper])
+            x = conv_bn_relu(x, filters[-1], 3, f"conv{n + 1}", weight_decay=weight_decay)
+        else:
+            x, _ = _conv_stack(x, prefix="", **stack)
+        outputs = class_scores(x, n_classes, output_activation, weight_decay=weight_decay,
+                               attention_ratio=attention_ratio)
+        return keras.Model(inputs, outputs, name=name)
 
 
 
@@ -157,7 +162,7 @@ def build_fsfcnn(input_shape, n_classes, *, filters=FSFCNN_FILTERS,
                  convs_per_block=FSFCNN_CONVS_PER_BLOCK, pool_sizes=FSFCNN_POOL_SIZES,
                  first_kernel_size=5, first_strides=(2, 1), dropout=0.5, dropout_from=9,
                  attention_ratio=2, split_bands=False, weight_decay=1e-3,
-                 output_activation="softmax", name="fsfcnn"):
+                 output_activation="softmax", name="fsfcnn", seed=None):
     """Build Hu et al.'s fsFCNN, or fsFCNN-s with ``split_bands=True``.
 
     :func:`build_fcnn` with the fsFCNN's settings: 11 convolutions (widths
@@ -186,4 +191,4 @@ def build_fsfcnn(input_shape, n_classes, *, filters=FSFCNN_FILTERS,
                       dropout=dropout, dropout_from=dropout_from,
                       attention_ratio=attention_ratio, split_bands=split_bands,
                       weight_decay=weight_decay, output_activation=output_activation,
-                      name=name)
+                      name=name, seed=seed)

@@ -13,6 +13,7 @@ import keras
 
 from . import _blocks
 from ._blocks import batch_norm, class_scores, conv, conv_bn_relu
+from ._seeds import initializer, layer_seeds, seeded_dropout
 
 #: ``(filters, expansion, strides, repeats)`` of each group of inverted
 #: residual blocks in Hu et al.'s Mobnet (Task 1b).
@@ -23,6 +24,7 @@ def _inverted_residual(x, filters, expansion, strides, name, *, weight_decay):
     y = conv_bn_relu(x, x.shape[-1] * expansion, 1, f"{name}_expand",
                      weight_decay=weight_decay)
     y = keras.layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False,
+                                     depthwise_initializer=initializer(),
                                      name=f"{name}_depthwise")(y)
     y = batch_norm(y, f"{name}_depthwise_bn")
     y = keras.layers.ReLU(name=f"{name}_depthwise_relu")(y)
@@ -48,7 +50,7 @@ def _stack(x, *, first_filters, blocks, last_filters, alpha, weight_decay, prefi
 def build_mobilenet_v2(input_shape, n_classes, *, alpha=1.0, first_filters=32,
                        blocks=MOBILENET_BLOCKS, last_filters=56, head_filters=48,
                        split_bands=True, dropout=0.3, weight_decay=1e-3,
-                       output_activation="softmax", name="mobilenet_v2"):
+                       output_activation="softmax", name="mobilenet_v2", seed=None):
     """Build Hu et al.'s MobileNetV2 ("Mobnet", DCASE 2020 Task 1b).
 
     Parameters
@@ -74,6 +76,9 @@ def build_mobilenet_v2(input_shape, n_classes, *, alpha=1.0, first_filters=32,
     weight_decay : float, default=1e-3
     output_activation : str, default="softmax"
     name : str, default="mobilenet_v2"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -94,17 +99,18 @@ def build_mobilenet_v2(input_shape, n_classes, *, alpha=1.0, first_filters=32,
     >>> model.count_params()  # 0.6 MB in float32
     149174
     """
-    inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
-    stack = dict(first_filters=first_filters, blocks=tuple(blocks),
-                 last_filters=last_filters, alpha=alpha, weight_decay=weight_decay)
-    if split_bands:
-        lower, upper = _blocks.split_bands(inputs)
-        x = keras.layers.Concatenate(axis=2, name="bands")(
-            [_stack(lower, prefix="lower_", **stack), _stack(upper, prefix="upper_", **stack)])
-    else:
-        x = _stack(inputs, prefix="", **stack)
-    x = conv_bn_relu(x, head_filters, 1, "conv_head", weight_decay=weight_decay)
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = class_scores(x, n_classes, output_activation, weight_decay=weight_decay)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
+        stack = dict(first_filters=first_filters, blocks=tuple(blocks),
+                     last_filters=last_filters, alpha=alpha, weight_decay=weight_decay)
+        if split_bands:
+            lower, upper = _blocks.split_bands(inputs)
+            x = keras.layers.Concatenate(axis=2, name="bands")(
+                [_stack(lower, prefix="lower_", **stack), _stack(upper, prefix="upper_", **stack)])
+        else:
+            x = _stack(inputs, prefix="", **stack)
+        x = conv_bn_relu(x, head_filters, 1, "conv_head", weight_decay=weight_decay)
+        if dropout:
+            x = seeded_dropout(dropout, "dropout")(x)
+        outputs = class_scores(x, n_classes, output_activation, weight_decay=weight_decay)
+        return keras.Model(inputs, outputs, name=name)

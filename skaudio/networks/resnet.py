@@ -17,6 +17,7 @@ ResNet-d.
 import keras
 
 from ._blocks import PadChannels, batch_norm, class_scores, conv, split_bands
+from ._seeds import layer_seeds
 
 #: The authors' width of the first stack (it doubles with every stack).
 RESNET_FILTERS = 24
@@ -53,7 +54,7 @@ def _path(x, *, filters, n_stacks, blocks_per_stack, weight_decay, prefix):
 
 def build_two_path_resnet(input_shape, n_classes, *, filters=RESNET_FILTERS,
                           width_multiplier=1, n_stacks=4, blocks_per_stack=2,
-                          weight_decay=1e-3, output_activation="softmax", name="resnet"):
+                          weight_decay=1e-3, output_activation="softmax", name="resnet", seed=None):
     """Build the 17-layer two-path ResNet of Hu et al. (ResNet-d with ``width_multiplier=2``).
 
     Parameters
@@ -74,6 +75,9 @@ def build_two_path_resnet(input_shape, n_classes, *, filters=RESNET_FILTERS,
         L2 penalty on every convolution kernel.
     output_activation : str, default="softmax"
     name : str, default="resnet"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -94,15 +98,16 @@ def build_two_path_resnet(input_shape, n_classes, *, filters=RESNET_FILTERS,
     >>> build_two_path_resnet((None, 128, 3), 10).count_params()
     3253148
     """
-    inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
-    lower, upper = split_bands(inputs)
-    path = dict(filters=filters * width_multiplier, n_stacks=n_stacks,
-                blocks_per_stack=blocks_per_stack, weight_decay=weight_decay)
-    lower, width = _path(lower, prefix="lower_", **path)
-    upper, _ = _path(upper, prefix="upper_", **path)
-    x = keras.layers.Concatenate(axis=2, name="bands")([lower, upper])
-    x = _pre_activation_conv(x, 2 * width, 1, "conv_wide", weight_decay=weight_decay)
-    x = batch_norm(x, "conv_wide_out_bn", affine=False)
-    x = keras.layers.ReLU(name="conv_wide_out_relu")(x)
-    outputs = class_scores(x, n_classes, output_activation, weight_decay=weight_decay)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
+        lower, upper = split_bands(inputs)
+        path = dict(filters=filters * width_multiplier, n_stacks=n_stacks,
+                    blocks_per_stack=blocks_per_stack, weight_decay=weight_decay)
+        lower, width = _path(lower, prefix="lower_", **path)
+        upper, _ = _path(upper, prefix="upper_", **path)
+        x = keras.layers.Concatenate(axis=2, name="bands")([lower, upper])
+        x = _pre_activation_conv(x, 2 * width, 1, "conv_wide", weight_decay=weight_decay)
+        x = batch_norm(x, "conv_wide_out_bn", affine=False)
+        x = keras.layers.ReLU(name="conv_wide_out_relu")(x)
+        outputs = class_scores(x, n_classes, output_activation, weight_decay=weight_decay)
+        return keras.Model(inputs, outputs, name=name)

@@ -2,6 +2,8 @@
 
 import keras
 
+from ._seeds import initializer, layer_seeds, seeded_dropout
+
 #: Momentum of the batch-normalisation statistics. Keras's 0.99 averages over
 #: ~100 batches: on small training sets (a few hundred clips, 10-20 batches an
 #: epoch) the moving statistics then still lag the weights at the end of
@@ -11,7 +13,7 @@ BATCH_NORM_MOMENTUM = 0.9
 
 def build_vgg_like(input_shape, n_classes, *, filters=(16, 32, 64, 128), kernel_size=3,
                    pool_size=2, dropout=0.2, dense_units=32, padding="same",
-                   batch_norm=True, output_activation="softmax", name="vgg_like"):
+                   batch_norm=True, output_activation="softmax", name="vgg_like", seed=None):
     """Build the lightweight VGG-like CNN of the PERSA+ paper.
 
     One block per entry of ``filters``: Conv2D (``kernel_size``) ->
@@ -62,6 +64,9 @@ def build_vgg_like(input_shape, n_classes, *, filters=(16, 32, 64, 128), kernel_
         paper's network (bias, no normalisation, dropout after every block).
     output_activation : str, default="softmax"
     name : str, default="vgg_like"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -84,29 +89,34 @@ def build_vgg_like(input_shape, n_classes, *, filters=(16, 32, 64, 128), kernel_
     >>> build_vgg_like((128, 128, 1), 3).count_params()
     102195
     """
-    inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
+    with layer_seeds(seed):
+        inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
 
-    def transform(x, layer, suffix):
-        """``layer``, then batch normalisation where asked for, then ReLU."""
-        if not batch_norm:
-            return layer(x)
-        x = layer(x)
-        x = keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM,
-                                            name=f"batch_norm{suffix}")(x)
-        return keras.layers.Activation("relu", name=f"relu{suffix}")(x)
+        def transform(x, layer, suffix):
+            """``layer``, then batch normalisation where asked for, then ReLU."""
+            if not batch_norm:
+                return layer(x)
+            x = layer(x)
+            x = keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM,
+                                                name=f"batch_norm{suffix}")(x)
+            return keras.layers.Activation("relu", name=f"relu{suffix}")(x)
 
-    activation = None if batch_norm else "relu"
-    x = inputs
-    for i, n_filters in enumerate(filters):
-        x = transform(x, keras.layers.Conv2D(
-            n_filters, kernel_size, padding=padding, activation=activation,
-            use_bias=not batch_norm, name=f"conv{i + 1}"), i + 1)
-        x = keras.layers.MaxPooling2D(pool_size, padding=padding, name=f"pool{i + 1}")(x)
-        if not batch_norm:  # dropout in front of batch normalisation shifts its variance
-            x = keras.layers.Dropout(dropout, name=f"dropout{i + 1}")(x)
-    x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
-    x = transform(x, keras.layers.Dense(dense_units, activation=activation,
-                                        use_bias=not batch_norm, name="dense"), "_dense")
-    x = keras.layers.Dropout(dropout, name="dropout_dense")(x)
-    outputs = keras.layers.Dense(n_classes, activation=output_activation, name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+        activation = None if batch_norm else "relu"
+        x = inputs
+        for i, n_filters in enumerate(filters):
+            x = transform(x, keras.layers.Conv2D(
+                n_filters, kernel_size, padding=padding, activation=activation,
+                use_bias=not batch_norm, kernel_initializer=initializer(),
+                name=f"conv{i + 1}"), i + 1)
+            x = keras.layers.MaxPooling2D(pool_size, padding=padding, name=f"pool{i + 1}")(x)
+            if not batch_norm:  # dropout in front of batch normalisation shifts its variance
+                x = seeded_dropout(dropout, f"dropout{i + 1}")(x)
+        x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+        x = transform(x, keras.layers.Dense(dense_units, activation=activation,
+                                            use_bias=not batch_norm,
+                                            kernel_initializer=initializer(), name="dense"),
+                      "_dense")
+        x = seeded_dropout(dropout, "dropout_dense")(x)
+        outputs = keras.layers.Dense(n_classes, activation=output_activation,
+                                     kernel_initializer=initializer(), name="output")(x)
+        return keras.Model(inputs, outputs, name=name)

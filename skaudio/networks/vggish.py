@@ -30,6 +30,8 @@ the ``/`` parts become ``_`` (:data:`TF_LAYER_NAMES` holds the mapping).
 
 import keras
 
+from ._seeds import initializer, layer_seeds
+
 #: The published widths: one tuple of convolution widths per pooling block.
 VGGISH_CONV_BLOCKS = ((64,), (128,), (256, 256), (512, 512))
 #: The published fully connected widths before the embedding layer.
@@ -73,7 +75,7 @@ def vggish_layer_names(conv_blocks=VGGISH_CONV_BLOCKS, fc_units=VGGISH_FC_UNITS)
 def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOCKS,
                  fc_units=VGGISH_FC_UNITS, embedding_size=VGGISH_EMBEDDING_SIZE,
                  embedding_activation=None, kernel_initializer="glorot_uniform",
-                 name="vggish"):
+                 name="vggish", seed=None):
     """Build VGGish: log-mel patches ``(96, 64, 1)`` -> ``embedding_size`` embeddings.
 
     With the defaults it is the published network of the AudioSet release
@@ -100,6 +102,9 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
         random draw of 72 million weights (seconds) when they will be
         overwritten by loaded ones.
     name : str, default="vggish"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
 
     Returns
     -------
@@ -112,19 +117,22 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
     >>> small.output_shape, small.get_layer("fc1").output.shape
     ((None, 8), (None, 16))
     """
-    names = iter(vggish_layer_names(conv_blocks, fc_units))
-    inputs = keras.Input(shape=tuple(input_shape), name="log_mel")
-    x = inputs
-    for b, block in enumerate(conv_blocks, start=1):
-        for width in block:
-            x = keras.layers.Conv2D(int(width), 3, padding="same", activation="relu",
-                                    kernel_initializer=kernel_initializer,
-                                    name=next(names))(x)
-        x = keras.layers.MaxPooling2D(2, strides=2, padding="same", name=f"pool{b}")(x)
-    x = keras.layers.Flatten(name="flatten")(x)  # row-major over (H, W, C): TF's order
-    for width in fc_units:
-        x = keras.layers.Dense(int(width), activation="relu",
-                               kernel_initializer=kernel_initializer, name=next(names))(x)
-    outputs = keras.layers.Dense(int(embedding_size), activation=embedding_activation,
-                                 kernel_initializer=kernel_initializer, name=next(names))(x)
-    return keras.Model(inputs, outputs, name=name)
+    with layer_seeds(seed):
+        names = iter(vggish_layer_names(conv_blocks, fc_units))
+        inputs = keras.Input(shape=tuple(input_shape), name="log_mel")
+        x = inputs
+        for b, block in enumerate(conv_blocks, start=1):
+            for width in block:
+                x = keras.layers.Conv2D(int(width), 3, padding="same", activation="relu",
+                                        kernel_initializer=initializer(kernel_initializer),
+                                        name=next(names))(x)
+            x = keras.layers.MaxPooling2D(2, strides=2, padding="same", name=f"pool{b}")(x)
+        x = keras.layers.Flatten(name="flatten")(x)  # row-major over (H, W, C): TF's order
+        for width in fc_units:
+            x = keras.layers.Dense(int(width), activation="relu",
+                                   kernel_initializer=initializer(kernel_initializer),
+                                   name=next(names))(x)
+        outputs = keras.layers.Dense(int(embedding_size), activation=embedding_activation,
+                                     kernel_initializer=initializer(kernel_initializer),
+                                     name=next(names))(x)
+        return keras.Model(inputs, outputs, name=name)
