@@ -47,11 +47,36 @@ def _is_valid_float_ndarray(X, ensure_all_finite):
         return bool(np.isfinite(X.sum()) or np.isfinite(X).all())
 
 
+def pcm_to_float(X):
+    """Integer PCM samples as float32 in [-1, 1), as audio libraries read them.
+
+    A signed integer of ``b`` bits is divided by ``2**(b - 1)`` (int16 by
+    32768, int32 by 2**31); an unsigned one (8-bit WAV) is centred on
+    ``2**(b - 1)`` first. This is what ``soundfile.read(..., dtype="float32")``
+    and ``librosa.load`` return for the same file, so a pipeline gives the same
+    output whether it is fed the integers or the floats.
+
+    Examples
+    --------
+    >>> pcm_to_float(np.array([[-32768, 0, 16384]], dtype=np.int16)).tolist()
+    [[-1.0, 0.0, 0.5]]
+    >>> pcm_to_float(np.array([[0, 128, 255]], dtype=np.uint8)).round(4).tolist()
+    [[-1.0, 0.0, 0.9922]]
+    """
+    info = np.iinfo(X.dtype)
+    half = 2.0 ** (info.bits - 1)
+    offset = half if info.min == 0 else 0.0
+    return ((X.astype(np.float64) - offset) / half).astype(np.float32)
+
+
 def check_waveforms(X, *, name):
     """Validate a batch of waveforms of shape ``(n_clips, n_samples)``.
 
-    Returns a floating array (float32 and float64 are kept, anything else
-    becomes float32). The caller's array is never modified.
+    Returns a floating array (float32 and float64 are kept; integer arrays,
+    dataframes included, are PCM of their width and become float32 in [-1, 1)
+    by :func:`pcm_to_float` -- int64, Python's default for lists of ints, is
+    divided by 2**63; anything else becomes float32). The caller's array is
+    never modified.
     """
     ndim = _ndim_of(X, name)
     if ndim != 2:
@@ -62,13 +87,12 @@ def check_waveforms(X, *, name):
         )
     if _is_valid_float_ndarray(X, ensure_all_finite=True):
         return X
-    return check_array(
-        X,
-        dtype=FLOAT_DTYPES if _is_float_array(X) else np.float32,
-        ensure_all_finite=True,
-        estimator=name,
-        input_name="X",
-    )
+    float_input = _is_float_array(X)
+    X = check_array(X, dtype="numeric", ensure_all_finite=True, estimator=name,
+                    input_name="X")
+    if np.issubdtype(X.dtype, np.integer):
+        return pcm_to_float(X)
+    return X if float_input else X.astype(np.float32)
 
 
 def check_labels(y, groups, n_clips, *, name, multi_output=False):

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from skaudio import (
     PCEN,
@@ -28,6 +29,7 @@ from skaudio import (
     PerSampleNorm,
     PersaPlus,
     TemporalStatistics,
+    TrimSilence,
     VGGLikeClassifier,
     __version__,
 )
@@ -37,6 +39,8 @@ from skaudio.discovery import all_estimators, cheap_instances
 from skaudio.embedding import VGGishEmbedder, load_vggish_weights
 from skaudio.embedding._weights import published_keys
 from skaudio.estimators import NetworkClassifier
+from skaudio.expansion import add_noise
+from skaudio.robustness import apply_gain
 
 MEL = dict(sr=8000, n_fft=256, hop_length=128, n_mels=16)
 TINY = dict(filters=(4, 8), dense_units=8, epochs=2, batch_size=16, run_eagerly=True,
@@ -310,3 +314,39 @@ def test_grid_search_under_threads_scores_as_sequential(audio):
         threaded = clone(search).fit(X, audio.target)
     np.testing.assert_array_equal(threaded.cv_results_["mean_test_score"],
                                   sequential.cv_results_["mean_test_score"])
+
+
+# -------------------------------------------------------------- integer audio
+def as_int16(X):
+    return np.round(np.clip(X, -1, 1 - 2**-15) * 32768).astype(np.int16)
+
+
+@pytest.mark.parametrize("step", [
+    MelSpectrogram(**MEL), TrimSilence(),
+    FunctionTransformer(lambda X: apply_gain(X, 6.0)),
+    FunctionTransformer(lambda X: add_noise(X, np.zeros(len(X)), random_state=0)[0]),
+], ids=["MelSpectrogram", "TrimSilence", "apply_gain", "add_noise"])
+def test_integer_pcm_is_read_as_audio_libraries_read_it(step, audio):
+    # int16 / 32768, as soundfile and librosa read the same file: the output
+    # equals that of the float clips (it was 32767**2 times larger).
+    pcm = as_int16(audio.data)
+    expected = step.fit_transform(pcm.astype(np.float32) / 32768)
+    np.testing.assert_allclose(step.fit_transform(pcm), expected, rtol=1e-5, atol=1e-7)
+    for dtype, scale in ((np.int32, 2**16), (np.int8, 2**-8)):
+        wider = (pcm.astype(np.int64) * scale).astype(dtype)
+        np.testing.assert_allclose(step.fit_transform(wider),
+                                   step.fit_transform(wider.astype(np.float64) / 32768
+                                                      / scale), rtol=1e-4, atol=1e-6)
+
+
+def test_pipeline_trained_on_floats_predicts_int16_clips_alike(audio):
+    pipe = make_pipeline(MelSpectrogram(**MEL), LogCompression(), TemporalStatistics(),
+                         LogisticRegression(max_iter=500)).fit(audio.data, audio.target)
+    pcm = as_int16(audio.data)
+    np.testing.assert_array_equal(pipe.predict(pcm),
+                                  pipe.predict(pcm.astype(np.float32) / 32768))
+
+
+def test_unsigned_pcm_is_centred():
+    silence = np.full((1, 800), 128, dtype=np.uint8)
+    np.testing.assert_array_equal(MelSpectrogram(**MEL).transform(silence), 0.0)
