@@ -2,6 +2,8 @@
 
 import numba
 import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils.validation import check_is_fitted
 
 from ._params import invalid_parameter
 from ._stateless import StatelessTransformer
@@ -83,11 +85,22 @@ class TemporalStatistics(StatelessTransformer):
 default=("mean", "std")
         The statistics, in the order of the output's blocks of features.
 
+    Attributes
+    ----------
+    n_features_in_ : int
+        ``X.shape[1]`` in ``fit`` (frames of a 3-D or 4-D input).
+    n_bands_, n_channels_ : int
+        Bands and channels seen in ``fit``: they name the output features
+        (:meth:`get_feature_names_out`), so ``ColumnTransformer``,
+        ``FeatureUnion`` and ``set_output(transform="pandas")`` work.
+
     Examples
     --------
     >>> import numpy as np
     >>> TemporalStatistics().fit_transform(np.ones((2, 10, 8))).shape
     (2, 16)
+    >>> TemporalStatistics(("mean", "max")).fit(np.ones((2, 10, 2))).get_feature_names_out()
+    array(['mean_band0', 'mean_band1', 'max_band0', 'max_band1'], dtype=object)
     """
 
     _parameter_constraints = {"statistics": [tuple, list]}
@@ -112,6 +125,57 @@ default=("mean", "std")
 
     def _check_input(self, X):
         return check_time_frequency(X, name=type(self).__name__, non_negative=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the input, and record its bands and channels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_frames, n_bands[, n_channels]) or (n, n_bands)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        X = self._check_input(X)
+        self.n_features_in_ = X.shape[1]
+        self.n_bands_ = X.shape[-1] if X.ndim == 2 else X.shape[2]
+        self.n_channels_ = X.shape[3] if X.ndim == 4 else 1
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features: ``"{statistic}_{band}"``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the bands, for a 2-D input (one frame per row, a band per
+            column); by default ``band0``, ``band1``, ... (with ``_ch{c}``
+            appended per channel of a 4-D input).
+
+        Returns
+        -------
+        ndarray of str objects
+        """
+        check_is_fitted(self, "n_bands_")
+        if input_features is not None:
+            bands = [str(name) for name in input_features]
+            if len(bands) != self.n_bands_ * self.n_channels_:
+                raise ValueError(
+                    f"input_features should have {self.n_bands_ * self.n_channels_} "
+                    f"names (one per band), got {len(bands)}."
+                )
+        elif self.n_channels_ == 1:
+            bands = [f"band{b}" for b in range(self.n_bands_)]
+        else:
+            bands = [f"band{b}_ch{c}" for b in range(self.n_bands_)
+                     for c in range(self.n_channels_)]
+        return np.asarray([f"{s}_{band}" for s in self.statistics for band in bands],
+                          dtype=object)
 
     def transform(self, X):
         """Return ``(n, len(statistics) * bands * channels)`` features.

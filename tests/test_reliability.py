@@ -6,16 +6,18 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import keras
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skaudio import (
@@ -350,3 +352,29 @@ def test_pipeline_trained_on_floats_predicts_int16_clips_alike(audio):
 def test_unsigned_pcm_is_centred():
     silence = np.full((1, 800), 128, dtype=np.uint8)
     np.testing.assert_array_equal(MelSpectrogram(**MEL).transform(silence), 0.0)
+
+
+# ------------------------------------------------------ ecosystem conventions
+def test_temporal_statistics_names_its_features_for_pandas_and_unions(audio):
+    spectra = MelSpectrogram(**MEL).transform(audio.data)
+    stats = TemporalStatistics(("mean", "max")).set_output(transform="pandas")
+    frame = stats.fit_transform(spectra)
+    assert list(frame.columns) == [f"{s}_band{b}" for s in ("mean", "max") for b in range(16)]
+    np.testing.assert_array_equal(frame.to_numpy(), TemporalStatistics(("mean", "max"))
+                                  .fit_transform(spectra))
+    union = FeatureUnion([("moments", TemporalStatistics()),
+                          ("peaks", TemporalStatistics(("max",)))])
+    names = union.fit(spectra).get_feature_names_out()
+    assert names.size == union.transform(spectra).shape[1] == 48
+    assert names[0] == "moments__mean_band0" and names[-1] == "peaks__max_band15"
+    deltas = TemporalStatistics(("std",)).fit(Deltas().transform(spectra))
+    assert deltas.get_feature_names_out()[:3].tolist() == [
+        "std_band0_ch0", "std_band0_ch1", "std_band0_ch2"]
+
+
+def test_networks_ignore_the_users_pandas_output_configuration(audio):
+    spectra = MelSpectrogram(**MEL).transform(audio.data)
+    with sklearn.config_context(transform_output="pandas"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = VGGLikeClassifier(**TINY).fit(spectra, audio.target)
+        assert isinstance(clf.predict_proba(spectra), np.ndarray)

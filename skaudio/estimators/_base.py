@@ -216,7 +216,8 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
 
     @property
     def feature_encoder(self):
-        return FunctionTransformer(self._input_transform)
+        # An internal step: numpy out whatever sklearn.set_config(transform_output=...)
+        return FunctionTransformer(self._input_transform).set_output(transform="default")
 
     def _compile_loss(self):
         if self._multilabel:
