@@ -54,7 +54,11 @@ class StatelessTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
         self._check_params()
         X = self._check_input(X)
         self.n_features_in_ = X.shape[1]
+        self._record_input_shape(X)
         return self
+
+    def _record_input_shape(self, X):
+        """Keep what a subclass needs of the validated input's shape (nothing here)."""
 
     def _params(self):
         """The parameters by name, as ``_parameter_constraints`` lists them.

@@ -2,7 +2,6 @@
 
 import numba
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ._params import invalid_parameter
@@ -126,26 +125,9 @@ default=("mean", "std")
     def _check_input(self, X):
         return check_time_frequency(X, name=type(self).__name__, non_negative=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and the input, and record its bands and channels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, n_frames, n_bands[, n_channels]) or (n, n_bands)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        self._check_params()
-        X = self._check_input(X)
-        self.n_features_in_ = X.shape[1]
+    def _record_input_shape(self, X):
         self.n_bands_ = X.shape[-1] if X.ndim == 2 else X.shape[2]
         self.n_channels_ = X.shape[3] if X.ndim == 4 else 1
-        return self
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features: ``"{statistic}_{band}"``.
