@@ -12,6 +12,7 @@ rules between parameters they cannot express in ``_check_params``), its input
 
 from abc import ABCMeta, abstractmethod
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 
 from ._params import check_params
@@ -54,11 +55,31 @@ class StatelessTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
         self._check_params()
         X = self._check_input(X)
         self.n_features_in_ = X.shape[1]
-        self._record_input_shape(X)
+        # A frame's shape: (bands[, channels]) of a time-frequency input, or
+        # (n_features,) of a 2-D one (one frame per row); it names the features.
+        self._frame_shape = tuple(X.shape[2:] if X.ndim > 2 else X.shape[1:])
         return self
 
-    def _record_input_shape(self, X):
-        """Keep what a subclass needs of the validated input's shape (nothing here)."""
+    def _frame_feature_names(self, input_features=None):
+        """Names of the features of one input frame, C order over (bands, channels).
+
+        ``input_features`` when given (checked against the frame's size), else
+        ``band0``, ``band1``, ... (``band0_ch0``, ... with channels).
+        """
+        size = int(np.prod(self._frame_shape))
+        if input_features is not None:
+            names = [str(name) for name in input_features]
+            if len(names) != size:
+                raise ValueError(
+                    f"{type(self).__name__}: input_features should have {size} names "
+                    f"(one per feature of a frame of shape {self._frame_shape}); got "
+                    f"{len(names)}."
+                )
+            return names
+        bands = [f"band{b}" for b in range(self._frame_shape[0])]
+        if len(self._frame_shape) == 1:
+            return bands
+        return [f"{band}_ch{c}" for band in bands for c in range(self._frame_shape[1])]
 
     def _params(self):
         """The parameters by name, as ``_parameter_constraints`` lists them.

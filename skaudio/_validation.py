@@ -60,8 +60,8 @@ def pcm_to_float(X):
     --------
     >>> pcm_to_float(np.array([[-32768, 0, 16384]], dtype=np.int16)).tolist()
     [[-1.0, 0.0, 0.5]]
-    >>> pcm_to_float(np.array([[0, 128, 255]], dtype=np.uint8)).round(4).tolist()
-    [[-1.0, 0.0, 0.9922]]
+    >>> pcm_to_float(np.array([[0, 128, 255]], dtype=np.uint8)).tolist()
+    [[-1.0, 0.0, 0.9921875]]
     """
     info = np.iinfo(X.dtype)
     half = 2.0 ** (info.bits - 1)
@@ -87,12 +87,16 @@ def check_waveforms(X, *, name):
         )
     if _is_valid_float_ndarray(X, ensure_all_finite=True):
         return X
-    float_input = _is_float_array(X)
-    X = check_array(X, dtype="numeric", ensure_all_finite=True, estimator=name,
-                    input_name="X")
-    if np.issubdtype(X.dtype, np.integer):
-        return pcm_to_float(X)
-    return X if float_input else X.astype(np.float32)
+    array = X if isinstance(X, np.ndarray) else np.asarray(X)  # lists, dataframes
+    if np.issubdtype(array.dtype, np.integer):
+        return pcm_to_float(check_array(array, dtype=None, estimator=name, input_name="X"))
+    return check_array(
+        X,
+        dtype=FLOAT_DTYPES if _is_float_array(X) else np.float32,
+        ensure_all_finite=True,
+        estimator=name,
+        input_name="X",
+    )
 
 
 def check_labels(y, groups, n_clips, *, name, multi_output=False):

@@ -27,6 +27,7 @@ from ._params import (
 )
 from ._stateless import StatelessTransformer
 from ._validation import check_time_frequency, check_waveforms
+from .base import ArrayOutputMixin
 
 # Mel bands per block of the filter-bank product (see ``_mel_blocks``).
 _BANDS_PER_BLOCK = 4
@@ -219,7 +220,7 @@ def _melspectrogram(y, *, sr, n_fft, hop_length, win_length, window, center, pad
 
 
 @fill_doc
-class MelSpectrogram(StatelessTransformer):
+class MelSpectrogram(ArrayOutputMixin, StatelessTransformer):
     """Waveforms ``(n_clips, n_samples)`` to power mel spectrograms.
 
     Output ``(n_clips, n_frames, n_mels)``, time first. The result is the
@@ -303,6 +304,9 @@ class MelSpectrogram(StatelessTransformer):
         _check_mel_params(params, type(self).__name__)
         return params
 
+    def _feature_names_out(self, input_features):
+        return [f"mel{b}" for b in range(self.n_mels)]
+
     def _check_input(self, X):
         return check_waveforms(X, name=type(self).__name__)
 
@@ -340,7 +344,7 @@ def _valid_delta(X, width):
     return out
 
 
-class Deltas(StatelessTransformer):
+class Deltas(ArrayOutputMixin, StatelessTransformer):
     """Stack a time-frequency array with its delta and delta-delta.
 
     ``(n, n_frames, n_bands)`` becomes ``(n, n_out, n_bands, 3)``: channel 0
@@ -433,6 +437,10 @@ class Deltas(StatelessTransformer):
                 f"width must be an odd integer >= 3; got {params['width']}.")
         return params
 
+    def _feature_names_out(self, input_features):
+        return [f"{name}{suffix}" for name in self._frame_feature_names(input_features)
+                for suffix in ("", "_delta", "_delta2")]
+
     def _check_input(self, X):
         name = type(self).__name__
         X = check_time_frequency(X, name=name, non_negative=False, min_ndim=3,
@@ -486,7 +494,7 @@ class Deltas(StatelessTransformer):
         return np.stack([X, *deltas], axis=-1)
 
 
-class MinMaxScale(StatelessTransformer):
+class MinMaxScale(ArrayOutputMixin, StatelessTransformer):
     """Scale every sample to [0, 1]: ``(x - min) / (max - min)``, per sample.
 
     The "Scale" of Hu et al. (section 5.1: "we scaled each feature value into
@@ -550,6 +558,8 @@ class MinMaxScale(StatelessTransformer):
     def _get_test_params(cls):
         """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
         return [{}, {"per_channel": True}]
+
+    _feature_names_out = StatelessTransformer._frame_feature_names  # bands kept
 
     def _check_input(self, X):
         return check_time_frequency(X, name=type(self).__name__, non_negative=False)

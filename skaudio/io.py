@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._params import N_JOBS_CONSTRAINT, check_params, invalid_parameter
 from ._validation import check_paths
-from .base import VersionedStateMixin
+from .base import ArrayOutputMixin, VersionedStateMixin
 
 PAD_MODES = ("constant", "repeat")
 
@@ -152,7 +152,7 @@ def _fit_into(row, y, pad_mode):
         row[n:] = 0.0
 
 
-class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Decode a list of audio files into a fixed-length waveform batch.
 
     The first stage of a file-based pipeline: ``X`` is a list (or 1-D array) of
@@ -277,6 +277,9 @@ class AudioLoader(VersionedStateMixin, TransformerMixin, BaseEstimator):
             for start in range(0, len(paths), batch)
         )
         return out
+
+    def _feature_names_out(self, input_features):
+        return [f"sample{i}" for i in range(self._output_length(self._check_mono()))]
 
     def _output_length(self, sr):
         if self.duration is not None:

@@ -84,14 +84,9 @@ class TemporalStatistics(StatelessTransformer):
 default=("mean", "std")
         The statistics, in the order of the output's blocks of features.
 
-    Attributes
-    ----------
-    n_features_in_ : int
-        ``X.shape[1]`` in ``fit`` (frames of a 3-D or 4-D input).
-    n_bands_, n_channels_ : int
-        Bands and channels seen in ``fit``: they name the output features
-        (:meth:`get_feature_names_out`), so ``ColumnTransformer``,
-        ``FeatureUnion`` and ``set_output(transform="pandas")`` work.
+    Its output is a table: it names its features (:meth:`get_feature_names_out`,
+    after the bands and channels seen in ``fit``), so ``ColumnTransformer``,
+    ``FeatureUnion`` and ``set_output(transform="pandas")`` work.
 
     Examples
     --------
@@ -125,38 +120,23 @@ default=("mean", "std")
     def _check_input(self, X):
         return check_time_frequency(X, name=type(self).__name__, non_negative=False)
 
-    def _record_input_shape(self, X):
-        self.n_bands_ = X.shape[-1] if X.ndim == 2 else X.shape[2]
-        self.n_channels_ = X.shape[3] if X.ndim == 4 else 1
-
     def get_feature_names_out(self, input_features=None):
-        """Names of the output features: ``"{statistic}_{band}"``.
+        """Names of the output features: ``"{statistic}_{feature}"``.
 
         Parameters
         ----------
         input_features : array-like of str, default=None
-            Names of the bands, for a 2-D input (one frame per row, a band per
-            column); by default ``band0``, ``band1``, ... (with ``_ch{c}``
-            appended per channel of a 4-D input).
+            Names of the features of one input frame, bands (and channels) in
+            C order, as the step in front of it names them (``mel0``, ...);
+            by default ``band0``, ``band1``, ... (``band0_ch0``, ... with channels).
 
         Returns
         -------
         ndarray of str objects
         """
-        check_is_fitted(self, "n_bands_")
-        if input_features is not None:
-            bands = [str(name) for name in input_features]
-            if len(bands) != self.n_bands_ * self.n_channels_:
-                raise ValueError(
-                    f"input_features should have {self.n_bands_ * self.n_channels_} "
-                    f"names (one per band), got {len(bands)}."
-                )
-        elif self.n_channels_ == 1:
-            bands = [f"band{b}" for b in range(self.n_bands_)]
-        else:
-            bands = [f"band{b}_ch{c}" for b in range(self.n_bands_)
-                     for c in range(self.n_channels_)]
-        return np.asarray([f"{s}_{band}" for s in self.statistics for band in bands],
+        check_is_fitted(self)
+        features = self._frame_feature_names(input_features)
+        return np.asarray([f"{s}_{f}" for s in self.statistics for f in features],
                           dtype=object)
 
     def transform(self, X):

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._params import BOOL, POSITIVE_INT, check_params
 from ._validation import check_waveforms
-from .base import VersionedStateMixin
+from .base import ArrayOutputMixin, VersionedStateMixin
 from .io import PAD_MODES, fit_length
 
 
@@ -62,7 +62,7 @@ def trim_silence(y, *, top_db=60.0, normalize=True, length=None, pad_mode="repea
     return fit_length(out, length, pad_mode)
 
 
-class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class TrimSilence(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Silence trimming and peak normalisation of waveforms (Xu, 5.2.1), per clip.
 
     Waveforms ``(n_clips, n_samples)`` -> waveforms ``(n_clips, length)``:
@@ -138,6 +138,9 @@ class TrimSilence(VersionedStateMixin, TransformerMixin, BaseEstimator):
         X = check_waveforms(X, name=type(self).__name__)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _feature_names_out(self, input_features):
+        return [f"sample{i}" for i in range(self.length or self.n_features_in_)]
 
     def transform(self, X):
         """Trim, normalise and fit every clip to the output length.

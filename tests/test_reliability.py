@@ -28,6 +28,7 @@ from skaudio import (
     LogCompression,
     LogThreshold,
     MelSpectrogram,
+    MinMaxScale,
     PerSampleNorm,
     PersaPlus,
     TemporalStatistics,
@@ -362,14 +363,35 @@ def test_temporal_statistics_names_its_features_for_pandas_and_unions(audio):
     assert list(frame.columns) == [f"{s}_band{b}" for s in ("mean", "max") for b in range(16)]
     np.testing.assert_array_equal(frame.to_numpy(), TemporalStatistics(("mean", "max"))
                                   .fit_transform(spectra))
-    union = FeatureUnion([("moments", TemporalStatistics()),
-                          ("peaks", TemporalStatistics(("max",)))])
-    names = union.fit(spectra).get_feature_names_out()
-    assert names.size == union.transform(spectra).shape[1] == 48
-    assert names[0] == "moments__mean_band0" and names[-1] == "peaks__max_band15"
     deltas = TemporalStatistics(("std",)).fit(Deltas().transform(spectra))
     assert deltas.get_feature_names_out()[:3].tolist() == [
         "std_band0_ch0", "std_band0_ch1", "std_band0_ch2"]
+
+
+def test_pipelines_name_their_features_and_take_pandas_output(audio):
+    # Every waveform and time-frequency step accepts set_output (its own output
+    # stays an array) and names its features, so names reach the table.
+    union = FeatureUnion([
+        ("log", make_pipeline(MelSpectrogram(**MEL), LogCompression(), Deltas(),
+                              TemporalStatistics(("mean",)))),
+        ("pcen", make_pipeline(MelSpectrogram(**MEL), PCEN(sr=8000, hop_length=128),
+                               TemporalStatistics(("max",))))])
+    names = union.fit(audio.data).get_feature_names_out()
+    assert names.size == union.transform(audio.data).shape[1] == 16 * 3 + 16
+    assert names[:3].tolist() == ["log__mean_mel0", "log__mean_mel0_delta",
+                                  "log__mean_mel0_delta2"]
+    assert names[-1] == "pcen__max_mel15"
+    pipe = make_pipeline(TrimSilence(), MelSpectrogram(**MEL), PersaPlus(random_state=0),
+                         MinMaxScale(), TemporalStatistics(), LogisticRegression(max_iter=500))
+    pipe.set_output(transform="pandas").fit(audio.data, audio.target)
+    table = pipe[:-1].transform(audio.data)
+    # The table's own columns name bands (a 3-D array carries no names); the
+    # pipeline's names follow the steps in front.
+    assert list(table.columns) == [f"{s}_band{b}" for s in ("mean", "std") for b in range(16)]
+    assert pipe[:-1].get_feature_names_out()[0] == "mean_mel0"
+    assert isinstance(pipe[:-2].transform(audio.data), np.ndarray)  # 3-D stays an array
+    with pytest.raises(ValueError, match="transform must be"):
+        MelSpectrogram().set_output(transform="arrow")
 
 
 def test_networks_ignore_the_users_pandas_output_configuration(audio):

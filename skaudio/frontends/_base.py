@@ -14,6 +14,7 @@ from .._chunks import map_chunks
 from .._params import check_params
 from .._stateless import StatelessTransformer
 from .._validation import check_time_frequency
+from ..base import ArrayOutputMixin
 
 
 def apply_frontend(owner, S, constraints, compute, params):
@@ -92,13 +93,15 @@ def floored_log10(S2, L, amin, lowest):
     return np.log10(L, out=L)
 
 
-class FrontEnd(StatelessTransformer):
+class FrontEnd(ArrayOutputMixin, StatelessTransformer):
     """Shared shell of the stateless per-sample front-ends.
 
     A subclass declares ``_parameter_constraints`` (the dict its public
     function validates with) and ``_compute``, the private computation behind
     that function (same parameters, ``(out, ok)`` result).
     """
+
+    _feature_names_out = StatelessTransformer._frame_feature_names  # bands kept
 
     _positive_only = True
 
