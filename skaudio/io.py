@@ -94,6 +94,34 @@ def _decode(path, sr, offset, duration, mono=True):
     return data, sr
 
 
+# Frames a header may declare before they are read in blocks instead of in one
+# array of the declared size: 2**24 float32 frames are 64 MiB a channel.
+_TRUSTED_FRAMES = 2**24
+_BLOCK_FRAMES = 2**20
+
+
+def _read_frames(f, n):
+    """Up to ``n`` frames (all for -1) of the open ``soundfile.SoundFile`` ``f``.
+
+    ``soundfile`` allocates the frame count the header declares before
+    decoding: a corrupt or hostile FLAC header declaring 2**36 samples asks
+    for 256 GiB. Beyond :data:`_TRUSTED_FRAMES` the frames are therefore read
+    in blocks until the data ends, so memory follows what the file holds.
+    """
+    declared = max(f.frames - f.tell(), 0)
+    n = declared if n < 0 else min(n, declared)
+    if n <= _TRUSTED_FRAMES:
+        return f.read(n, dtype="float32", always_2d=True)
+    blocks = []
+    while n > 0:
+        block = f.read(min(_BLOCK_FRAMES, n), dtype="float32", always_2d=True)
+        blocks.append(block)
+        n -= block.shape[0]
+        if block.shape[0] < _BLOCK_FRAMES:  # the data ended before the header said
+            break
+    return np.concatenate(blocks)
+
+
 def _read(path, offset, duration):
     """Read ``(n_frames, n_channels)`` float32 frames and the native rate."""
     try:
@@ -103,7 +131,7 @@ def _read(path, offset, duration):
             if start:
                 f.seek(min(start, f.frames))
             n = -1 if duration is None else int(round(duration * native_sr))
-            data = f.read(n, dtype="float32", always_2d=True)
+            data = _read_frames(f, n)
     except (sf.LibsndfileError, RuntimeError, TypeError, OSError) as exc:
         # Diagnose only on failure: the common path makes no extra system call.
         if not os.path.exists(path):
@@ -239,7 +267,7 @@ class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
         if self.duration is not None:
             self.n_samples_ = self._output_length(sr)
         else:
-            self.n_samples_ = max(self._resampled_length(p, sr) for p in paths)
+            self.n_samples_ = self._longest(paths, sr)
             if self.n_samples_ == 0:
                 raise ValueError(
                     f"{type(self).__name__}: every file is empty after "
@@ -286,6 +314,23 @@ class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
             return int(round(self.duration * sr))
         check_is_fitted(self, "n_samples_")
         return self.n_samples_
+
+    def _longest(self, paths, sr):
+        """The longest clip's output length: headers, checked by decoding.
+
+        A header can declare more frames than the file holds (a corrupt or
+        hostile file), and the batch is allocated at the longest length. So
+        the file that declares the longest is decoded, and the next, while
+        one declares more than the longest found: one file for honest data.
+        """
+        declared = np.array([self._resampled_length(p, sr) for p in paths])
+        longest = 0
+        for i in np.argsort(-declared, kind="stable"):
+            if declared[i] <= longest:
+                break
+            y, _ = _decode(paths[i], sr, float(self.offset), None)
+            longest = max(longest, y.shape[0])
+        return int(longest)
 
     def _resampled_length(self, path, sr):
         """Output length of one file, read from its header (nothing decoded)."""

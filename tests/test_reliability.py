@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 import sklearn
+import soundfile as sf
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
@@ -35,6 +36,7 @@ from skaudio import (
     TrimSilence,
     VGGLikeClassifier,
     __version__,
+    load_audio,
 )
 from skaudio.base import InconsistentSkaudioVersionWarning
 from skaudio.datasets import load_fsdd, make_audio_classification
@@ -400,3 +402,69 @@ def test_networks_ignore_the_users_pandas_output_configuration(audio):
         warnings.simplefilter("error")
         clf = VGGLikeClassifier(**TINY).fit(spectra, audio.target)
         assert isinstance(clf.predict_proba(spectra), np.ndarray)
+
+
+# -------------------------------------------------------------- hostile files
+def forged_flac(path, declared_samples):
+    """A one-second FLAC whose header declares ``declared_samples`` samples."""
+    sf.write(path, np.zeros(8000, dtype=np.float32), 8000, format="FLAC")
+    data = bytearray(path.read_bytes())
+    # STREAMINFO: after "fLaC" and its 4-byte block header; the total sample
+    # count is the low 36 bits of its bytes 10-17.
+    fields = int.from_bytes(data[18:26], "big")
+    fields = (fields & ~(2**36 - 1)) | declared_samples
+    data[18:26] = fields.to_bytes(8, "big")
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def forged_wav(path):
+    """A one-second WAV whose header declares a data chunk of 4 GiB."""
+    sf.write(path, np.zeros(8000, dtype=np.int16), 8000, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    chunk = data.find(b"data")
+    data[4:8] = data[chunk + 4:chunk + 8] = (2**32 - 16).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def truncated(path, fmt, subtype=None):
+    rng = np.random.default_rng(0)
+    sf.write(path, 0.1 * rng.standard_normal(16000).astype(np.float32), 8000,
+             format=fmt, subtype=subtype)
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    return str(path)
+
+
+HOSTILE = {
+    "FLAC declaring 2**36 samples": lambda d: forged_flac(d / "huge.flac", 2**36 - 1),
+    "FLAC declaring 2**28 samples": lambda d: forged_flac(d / "big.flac", 2**28),
+    "WAV declaring 4 GiB": lambda d: forged_wav(d / "huge.wav"),
+    "truncated FLAC": lambda d: truncated(d / "cut.flac", "FLAC"),
+    "truncated MP3": lambda d: truncated(d / "cut.mp3", "MP3", "MPEG_LAYER_III"),
+    "zero-length FLAC": lambda d: (d / "empty.flac").write_bytes(b"") or str(d / "empty.flac"),
+    "text named .mp3": lambda d: (d / "t.mp3").write_text("not audio") and str(d / "t.mp3"),
+}
+
+
+@pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize("reader", ["load_audio", "AudioLoader"])
+def test_hostile_files_cost_bounded_memory_and_fail_clearly(make, reader, tmp_path):
+    # Each is decoded (finite samples, no more than a second at most) or refused
+    # with an error naming the file, and the header's claims never decide the
+    # memory: soundfile allocates what a header declares (256 GiB for 2**36).
+    path = make(tmp_path)
+    tracemalloc.start()
+    try:
+        if reader == "load_audio":
+            y = load_audio(path, sr=8000)[0][np.newaxis]
+        else:
+            y = AudioLoader(sr=8000).fit_transform([path])
+    except ValueError as exc:
+        assert path in str(exc)
+    else:
+        assert np.isfinite(y).all() and y.shape[1] <= 16000
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"peak {peak / 2**20:.0f} MiB"
