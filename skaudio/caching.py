@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._set_output import _safe_set_output
 from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory
 
 from ._params import invalid_parameter
@@ -77,7 +78,8 @@ def _learns_nothing(estimator):
                if step is not None and not isinstance(step, str))
 
 
-class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
+class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
+                        auto_wrap_output_keys=None):
     """Cache a transformer's ``fit`` and ``transform`` with :class:`joblib.Memory`.
 
     ``fit`` and ``fit_transform`` fit a clone of ``transformer``, cached on a
@@ -299,6 +301,25 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         Xt, transformer = self._cached_fit(_fit_transform, X, y, fit_params)
         self._set_fitted(transformer)
         return Xt
+
+    def set_output(self, *, transform=None):
+        """Configure the output of the wrapped transformer, which makes it.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Passed to ``transformer.set_output`` (and to the fitted one). The
+            configuration is part of the cache key, so a DataFrame output is
+            cached apart from an array one.
+
+        Returns
+        -------
+        self : object
+        """
+        _safe_set_output(self.transformer, transform=transform)
+        if hasattr(self, "transformer_"):
+            _safe_set_output(self.transformer_, transform=transform)
+        return self
 
     def get_feature_names_out(self, input_features=None):
         """The fitted transformer's output feature names."""

@@ -24,6 +24,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skaudio import (
     PCEN,
     AudioLoader,
+    CachedTransformer,
     Deltas,
     FsFCNNClassifier,
     LogCompression,
@@ -370,7 +371,7 @@ def test_temporal_statistics_names_its_features_for_pandas_and_unions(audio):
         "std_band0_ch0", "std_band0_ch1", "std_band0_ch2"]
 
 
-def test_pipelines_name_their_features_and_take_pandas_output(audio):
+def test_pipelines_name_their_features_and_take_pandas_output(audio, tmp_path):
     # Every waveform and time-frequency step accepts set_output (its own output
     # stays an array) and names its features, so names reach the table.
     union = FeatureUnion([
@@ -383,8 +384,10 @@ def test_pipelines_name_their_features_and_take_pandas_output(audio):
     assert names[:3].tolist() == ["log__mean_mel0", "log__mean_mel0_delta",
                                   "log__mean_mel0_delta2"]
     assert names[-1] == "pcen__max_mel15"
-    pipe = make_pipeline(TrimSilence(), MelSpectrogram(**MEL), PersaPlus(random_state=0),
-                         MinMaxScale(), TemporalStatistics(), LogisticRegression(max_iter=500))
+    pipe = make_pipeline(TrimSilence(), CachedTransformer(MelSpectrogram(**MEL), memory=tmp_path),
+                         PersaPlus(random_state=0), MinMaxScale(),
+                         CachedTransformer(TemporalStatistics(), memory=tmp_path),
+                         LogisticRegression(max_iter=500))
     pipe.set_output(transform="pandas").fit(audio.data, audio.target)
     table = pipe[:-1].transform(audio.data)
     # The table's own columns name bands (a 3-D array carries no names); the
