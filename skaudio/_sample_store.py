@@ -6,16 +6,26 @@ subset of samples seen before -- another fold, the refit, another search --
 is read back instead of computed.
 
 Layout: one folder per transformer configuration; each call that computes new
-samples adds one *segment*, ``<id>.npy`` (the outputs, one row per sample) and
+samples adds one *segment*, ``<id>.npy`` (the outputs, one row per sample),
+``<id>.sum`` (a BLAKE2b digest of the outputs' and the keys' bytes) and
 ``<id>.keys.npy`` (their 16-byte keys, written last, so that a segment exists
 once its keys do). Segments are written under temporary names and renamed, so
 concurrent processes (a parallel grid search) can share a folder: at worst
 two of them compute the same samples and both keep them.
+
+Faults: a process killed while writing leaves only temporary files, which are
+never read. A segment whose files are truncated, changed or unreadable fails
+its digest when a process first reads it: it is removed, with a warning, and
+its samples are computed again. A folder that cannot be written (read-only,
+disk full) gives a warning and outputs computed but not cached, never a
+partial segment.
 """
 
 import hashlib
+import io
 import os
 import uuid
+import warnings
 from pathlib import Path
 
 import joblib
@@ -24,6 +34,15 @@ import scipy.sparse
 
 _KEY_BYTES = 16
 _WRITING = "tmp-"  # the prefix of segment files still being written
+
+
+_SUFFIXES = (".npy", ".sum", ".keys.npy")  # in the order they are written
+
+
+def _npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _digest(data):
@@ -112,8 +131,26 @@ class SampleStore:
             segment = name[:-len(".keys.npy")]
             if (name.endswith(".keys.npy") and not name.startswith(_WRITING)
                     and segment not in known):
-                keys = np.load(self.folder / name)
-                self._enter(segment, [key.tobytes() for key in keys])
+                keys = self._verified_keys(segment)
+                if keys is not None:
+                    self._enter(segment, [key.tobytes() for key in keys])
+
+    def _verified_keys(self, segment):
+        """The keys of a stored segment whose digest holds, else None (removed)."""
+        paths = [self.folder / f"{segment}{suffix}" for suffix in _SUFFIXES]
+        try:
+            outputs, digest, keys = (path.read_bytes() for path in paths)
+            if digest.decode() == _digest(outputs + keys).hex():
+                return np.load(paths[2], allow_pickle=False)
+            reason = "its digest does not match"
+        except (OSError, ValueError, UnicodeDecodeError) as error:
+            reason = f"it cannot be read ({error})"
+        warnings.warn(f"CachedTransformer: the cached segment {segment} in "
+                      f"{self.folder} is corrupt ({reason}); it is removed and its "
+                      "samples are computed again.", RuntimeWarning, stacklevel=4)
+        for path in paths:
+            path.unlink(missing_ok=True)
+        return None
 
     def missing(self, keys):
         """Positions of ``keys`` that have no stored output."""
@@ -121,17 +158,34 @@ class SampleStore:
         return [i for i, key in enumerate(keys) if key not in self._index]
 
     def add(self, keys, outputs):
-        """Store ``outputs`` (an array, one row per key) as a new segment."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Store ``outputs`` (an array, one row per key) as a new segment.
+
+        Returns whether it was stored: a folder that cannot be written gives a
+        warning and False, and leaves no file behind.
+        """
         segment = uuid.uuid4().hex
         key_array = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(
             len(keys), _KEY_BYTES)
-        for suffix, array in ((".npy", outputs), (".keys.npy", key_array)):
-            temporary = self.folder / f"{_WRITING}{segment}{suffix}"
-            with open(temporary, "wb") as file:
-                np.save(file, array, allow_pickle=False)
-            os.replace(temporary, self.folder / f"{segment}{suffix}")
+        contents = [_npy_bytes(outputs), None, _npy_bytes(key_array)]
+        contents[1] = _digest(contents[0] + contents[2]).hex().encode()
+        written = []
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for suffix, content in zip(_SUFFIXES, contents):  # the keys last
+                temporary = self.folder / f"{_WRITING}{segment}{suffix}"
+                written.append(temporary)
+                temporary.write_bytes(content)
+                os.replace(temporary, self.folder / f"{segment}{suffix}")
+                written[-1] = self.folder / f"{segment}{suffix}"
+        except OSError as error:
+            for path in written:
+                path.unlink(missing_ok=True)
+            warnings.warn(f"CachedTransformer: cannot write the cache in {self.folder} "
+                          f"({error}); the outputs are computed but not cached.",
+                          RuntimeWarning, stacklevel=3)
+            return False
         self._enter(segment, keys)
+        return True
 
     def get(self, keys):
         """The stored outputs of ``keys`` (every one present), as one new array."""

@@ -15,6 +15,7 @@ import pickle
 from pathlib import Path
 
 import joblib
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import _safe_indexing, get_tags
@@ -279,7 +280,13 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
                     f"{type(self.transformer_).__name__} returned "
                     f"{type(computed).__name__}. Use per_sample=False."
                 )
-            self._store.add([keys[i] for i in missing], computed)
+            if not self._store.add([keys[i] for i in missing], computed):
+                out = np.empty((len(keys), *computed.shape[1:]), dtype=computed.dtype)
+                out[missing] = computed
+                cached = np.setdiff1d(np.arange(len(keys)), missing)
+                if cached.size:
+                    out[cached] = self._store.get([keys[i] for i in cached])
+                return out
         return self._store.get(keys)
 
     @_fit_context(prefer_skip_nested_validation=False)

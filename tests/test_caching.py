@@ -1,8 +1,14 @@
 """Caching features: Pipeline(memory=...) with skaudio's transformers (stable hashes,
 identical results, cache hits) and CachedTransformer, which caches transform too."""
 
+import errno
 import pickle
+import signal
+import subprocess
+import sys
 import time
+import warnings
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -365,3 +371,97 @@ def test_per_sample_cache_ignores_segments_still_being_written(rng, tmp_path):
     cached._store.folder.mkdir(parents=True)
     (cached._store.folder / "tmp-0123.keys.npy").write_bytes(b"\x93NUMPY partial")
     np.testing.assert_array_equal(cached.transform(S), PerSampleNorm().fit_transform(S))
+
+
+# ------------------------------------------------------------------ faults
+FAULT_SCRIPT = """
+import sys, numpy as np
+from pathlib import Path
+from skaudio import CachedTransformer, PerSampleNorm
+S = 10 ** np.random.default_rng(int(sys.argv[2])).uniform(-6, 0, size=(40, 10, 8))
+cached = CachedTransformer(PerSampleNorm(), memory=sys.argv[1], per_sample=True)
+if len(sys.argv) > 3:  # killed halfway through writing the outputs
+    import os, signal
+    def write_half_then_die(self, data):
+        with open(self, "wb") as f:
+            f.write(data[:len(data) // 2])
+        os.kill(os.getpid(), signal.SIGKILL)
+    Path.write_bytes = write_half_then_die
+out = cached.fit_transform(S)
+np.testing.assert_array_equal(out, PerSampleNorm().fit_transform(S))
+"""
+
+
+def run_fault_script(folder, seed, *extra):
+    return subprocess.Popen([sys.executable, "-c", FAULT_SCRIPT, str(folder), str(seed),
+                             *extra])
+
+
+def segment_files(folder):
+    return sorted(p.name for p in (Path(folder) / "skaudio-per-sample").rglob("*")
+                  if p.is_file())
+
+
+def test_per_sample_cache_survives_a_process_killed_while_writing(rng, tmp_path):
+    assert run_fault_script(tmp_path, 0, "kill").wait() == -signal.SIGKILL
+    names = segment_files(tmp_path)
+    assert names and all(name.startswith("tmp-") for name in names)
+    assert run_fault_script(tmp_path, 0).wait() == 0  # recomputes, right answer
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip a bit", "delete the digest"])
+def test_per_sample_cache_detects_corrupt_segments(damage, rng, tmp_path):
+    S = 10 ** rng.uniform(-6, 0, size=(6, 10, 8))
+    expected = PerSampleNorm().fit_transform(S)
+    CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=True).fit_transform(S)
+    outputs = next(Path(tmp_path).rglob("[!t]*[!s].npy"))  # the outputs, not the keys
+    data = bytearray(outputs.read_bytes())
+    if damage == "truncate":
+        outputs.write_bytes(bytes(data[:-40]))
+    elif damage == "flip a bit":
+        data[-9] ^= 0x10  # a bit of the last sample's output
+        outputs.write_bytes(bytes(data))
+    else:
+        outputs.with_suffix(".sum").unlink()
+    fresh = CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=True)
+    with pytest.warns(RuntimeWarning, match="corrupt"):
+        np.testing.assert_array_equal(fresh.fit_transform(S), expected)
+    np.testing.assert_array_equal(  # recomputed and stored again, sound
+        CachedTransformer(PerSampleNorm(), memory=str(tmp_path),
+                          per_sample=True).fit_transform(S), expected)
+
+
+def test_two_processes_fill_one_cache_folder_at_once(tmp_path):
+    processes = [run_fault_script(tmp_path, seed) for seed in (0, 0, 1, 1)]
+    assert [p.wait() for p in processes] == [0, 0, 0, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every segment verifies
+        for seed in (0, 1):
+            S = 10 ** np.random.default_rng(seed).uniform(-6, 0, size=(40, 10, 8))
+            np.testing.assert_array_equal(
+                CachedTransformer(PerSampleNorm(), memory=str(tmp_path),
+                                  per_sample=True).fit_transform(S),
+                PerSampleNorm().fit_transform(S))
+
+
+@pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"),
+                                   PermissionError(errno.EACCES, "Permission denied")],
+                         ids=["disk full", "read-only"])
+def test_an_unwritable_cache_warns_and_leaves_no_partial_file(error, rng, tmp_path,
+                                                              monkeypatch):
+    S = 10 ** rng.uniform(-6, 0, size=(6, 10, 8))
+    cached = CachedTransformer(PerSampleNorm(), memory=str(tmp_path), per_sample=True)
+    cached.fit(S[:3]).transform(S[:3])  # half the samples cached while writable
+    written = []
+
+    def fail_on_second_file(self, data):  # the outputs land, the digest does not
+        if written:
+            raise error
+        written.append(self)
+        with open(self, "wb") as f:
+            f.write(data)
+    monkeypatch.setattr(Path, "write_bytes", fail_on_second_file)
+    before = segment_files(tmp_path)
+    with pytest.warns(RuntimeWarning, match="not cached"):
+        np.testing.assert_array_equal(cached.transform(S), PerSampleNorm().fit_transform(S))
+    assert segment_files(tmp_path) == before
