@@ -10,8 +10,10 @@ each sample's output on its own: every file's features are computed once,
 whatever the folds.
 """
 
+import hashlib
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import joblib
@@ -42,11 +44,27 @@ def _fit(transformer, X, y, fit_params, fit_key):
 def _fit_transform(transformer, X, y, fit_params, fit_key):
     # The transformer's own fit_transform: for a pipeline of AudioLoader and
     # MelSpectrogram, one decoding of the files instead of two.
-    return transformer.fit_transform(X, y, **fit_params), transformer
+    Xt = transformer.fit_transform(X, y, **fit_params)
+    return Xt, transformer, _output_digest(Xt)
 
 
 def _transform(transformer, fit_key, X):
-    return transformer.transform(X)
+    Xt = transformer.transform(X)
+    return Xt, _output_digest(Xt)
+
+
+def _output_digest(output):
+    """A digest of an output's values, cached with it and checked on every load.
+
+    joblib notices a truncated file (it fails to unpickle and recomputes) but
+    not a changed byte inside an array, which would come back silently wrong.
+    """
+    if isinstance(output, np.ndarray) and output.dtype.kind in "biufc":
+        digest = hashlib.blake2b(f"{output.dtype.str}{output.shape}".encode(),
+                                 digest_size=16)
+        digest.update(memoryview(np.ascontiguousarray(output)).cast("B"))
+        return digest.hexdigest()
+    return joblib.hash(output)
 
 
 def _cache_key(*objects):
@@ -113,6 +131,16 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
     the folder grows with every parameter set and every rewritten file until
     it is deleted (:meth:`joblib.Memory.clear` clears joblib's part only, not
     the per-sample ``skaudio-per-sample`` subfolder).
+
+    Faults: every cached output carries a digest of its values, checked when
+    it is read back; an output whose file was truncated, changed or damaged
+    is computed again (with a ``RuntimeWarning``), never returned. Files are
+    written under temporary names and renamed, so a process killed while
+    writing leaves nothing that is read, and processes can fill one folder at
+    once. The per-sample cache warns and computes without caching when the
+    folder cannot be written (read-only, disk full). A cached *fit* (the
+    fitted transformer) has no digest: a Keras model pickles to other bytes
+    every time; a damaged one fails to unpickle and joblib refits it.
 
     Parameters
     ----------
@@ -242,8 +270,23 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
         """``function(clone, X, y, fit_params, fit_key)`` through the cache."""
         transformer = clone(self.transformer)
         self._fit_key = _cache_key(transformer, X, y, fit_params)
-        return self._memory().cache(function, ignore=_FIT_ARGUMENTS)(
-            transformer, X, y, fit_params, self._fit_key)
+        return self._checked(function, _FIT_ARGUMENTS, transformer, X, y, fit_params,
+                             self._fit_key)
+
+    def _checked(self, function, ignore, *args):
+        """``function(*args)`` through the cache; an output returned with its
+        digest (the last value) is recomputed when the loaded one does not match."""
+        memory = self._memory()
+        memorized = memory.cache(function, ignore=ignore)
+        result = memorized(*args)
+        if (memory.location is not None and isinstance(result, tuple)
+                and result[-1] != _output_digest(result[0])):
+            warnings.warn(
+                f"CachedTransformer: a cached output in {memory.location} does "
+                "not match its digest (the file changed or is corrupt); it is computed "
+                "again.", RuntimeWarning, stacklevel=3)
+            result, _ = memorized.call(*args)
+        return result[:-1] if isinstance(result, tuple) else result
 
     def _set_fitted(self, transformer):
         self.transformer_ = transformer
@@ -263,8 +306,9 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
         """
         check_is_fitted(self, "transformer_")
         if self._fit_key is not None:
-            return self._memory().cache(_transform, ignore=["transformer"])(
-                self.transformer_, self._fit_key, X)
+            Xt, = self._checked(_transform, ["transformer"], self.transformer_,
+                                self._fit_key, X)
+            return Xt
         X = check_samples(X)
         keys = sample_keys(X)
         if not keys:

@@ -465,3 +465,30 @@ def test_an_unwritable_cache_warns_and_leaves_no_partial_file(error, rng, tmp_pa
     with pytest.warns(RuntimeWarning, match="not cached"):
         np.testing.assert_array_equal(cached.transform(S), PerSampleNorm().fit_transform(S))
     assert segment_files(tmp_path) == before
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip a bit"])
+def test_cached_fits_and_transforms_detect_corrupt_files(damage, rng, tmp_path):
+    # joblib recomputes an output it cannot unpickle, but returned a changed
+    # byte inside an array as it was; the digest stored with it catches that.
+    X = rng.standard_normal((50, 20))
+    expected = StandardScaler().fit_transform(X)
+    cached = CachedTransformer(StandardScaler(), memory=str(tmp_path))
+    cached.fit_transform(X), cached.transform(X)
+    files = list(Path(tmp_path).rglob("output.pkl"))
+    assert len(files) == 2  # fit_transform's and transform's
+    for path in files:
+        data = bytearray(path.read_bytes())
+        if damage == "truncate":
+            path.write_bytes(bytes(data[:len(data) // 2]))
+        else:
+            data[-20] ^= 0x10  # inside the pickled array's values
+            path.write_bytes(bytes(data))
+    fresh = CachedTransformer(StandardScaler(), memory=str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # joblib's own report of the truncation
+        np.testing.assert_array_equal(fresh.fit_transform(X), expected)
+        np.testing.assert_array_equal(fresh.transform(X), expected)
+    np.testing.assert_array_equal(  # stored again, sound
+        CachedTransformer(StandardScaler(), memory=str(tmp_path)).fit(X).transform(X),
+        expected)
