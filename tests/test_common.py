@@ -4,10 +4,6 @@ The registry below is the one list of checks that cannot apply, each with its
 reason; every other check must pass.
 """
 
-import atexit
-import shutil
-import tempfile
-
 import pytest
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
@@ -58,20 +54,20 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
-# The cache folder of the estimators that take one (``memory``), removed at exit.
-CACHE = tempfile.mkdtemp(prefix="skaudio-test-cache-")
-atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
-
-
 def instances():
     """Every public estimator, discovered, in the cheap configurations it declares."""
-    found = []
-    for _, cls in all_estimators():
-        for estimator in cheap_instances(cls):
-            if "memory" in estimator.get_params(deep=False):
-                estimator.set_params(memory=CACHE)
-            found.append(estimator)
-    return found
+    return [estimator for _, cls in all_estimators() for estimator in cheap_instances(cls)]
+
+
+def with_cache_folder(estimator, folder):
+    """``estimator`` caching in ``folder`` where it takes one (``memory``).
+
+    Set per test, not at collection: a folder name in the estimator's repr,
+    which names the test, would differ between pytest-xdist's workers.
+    """
+    if "memory" in estimator.get_params(deep=False):
+        estimator.set_params(memory=str(folder))
+    return estimator
 
 
 ESTIMATORS = instances()
@@ -90,15 +86,15 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+def test_sklearn_compatible(estimator, check, tmp_path):
+    check(with_cache_folder(estimator, tmp_path))
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
-def test_parameters_are_validated_as_scikit_learn_does(estimator):
+def test_parameters_are_validated_as_scikit_learn_does(estimator, tmp_path):
     # A constraint for every parameter, and a bad value of each raises
     # scikit-learn's InvalidParameterError from fit.
-    check_param_validation(type(estimator).__name__, estimator)
+    check_param_validation(type(estimator).__name__, with_cache_folder(estimator, tmp_path))
 
 
 def test_discovery_finds_every_public_estimator():
