@@ -76,3 +76,15 @@ def write(name, payload):
 
 def median(values):
     return float(np.median(values))
+
+
+def require_dask(script):
+    """``(Client, LocalCluster)`` of dask.distributed, or exit as skipped without it."""
+    import sys
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        print(f"skipped: {script} needs dask.distributed ({exc}); "
+              'install it with pip install "skaudio[dask]"')
+        sys.exit(SKIPPED)
+    return Client, LocalCluster

@@ -35,8 +35,9 @@ import sys
 os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, os.path.dirname(__file__))
 
+import joblib  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import SKIPPED, alternate, median, timed, write  # noqa: E402
+from _common import alternate, median, require_dask, timed, write  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
     GridSearchCV,
     StratifiedGroupKFold,
@@ -64,13 +65,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny grid, one repeat")
     args = parser.parse_args(argv)
-    try:
-        import joblib
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        print(f"skipped: dask_grid_search needs dask.distributed ({exc}); "
-              'install it with pip install "skaudio[dask]"')
-        sys.exit(SKIPPED)
+    Client, LocalCluster = require_dask("dask_grid_search")
     if args.quick:
         n, grid, k, epochs, repeats = 48, {"persaplus__q": [3.0, 15.0]}, 2, 2, 1
     else:

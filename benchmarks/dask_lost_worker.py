@@ -25,20 +25,13 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, os.path.dirname(__file__))
 
+import joblib  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import SKIPPED, write  # noqa: E402
+from _common import require_dask, write  # noqa: E402
+from dask_grid_search import make_pipe  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold  # noqa: E402
 
-from skaudio import make_frontend_pipeline  # noqa: E402
 from skaudio.datasets import make_audio_classification  # noqa: E402
-
-
-def make_pipe(epochs):
-    """A small PERSA+ CNN system: 0.5-s clips, 32 mel bands, two conv blocks."""
-    return make_frontend_pipeline(
-        "persa+", sr=16000, n_fft=512, hop_length=256, n_mels=32, random_state=0,
-        filters=(8, 16), dense_units=16, epochs=epochs, batch_size=16,
-        run_eagerly=True)
 
 
 def kill_a_busy_worker(client, killed):
@@ -59,13 +52,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
     args = parser.parse_args(argv)
-    try:
-        import joblib
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        print(f"skipped: dask_lost_worker needs dask.distributed ({exc}); "
-              'install it with pip install "skaudio[dask]"')
-        sys.exit(SKIPPED)
+    Client, LocalCluster = require_dask("dask_lost_worker")
     n, k, epochs = (48, 2, 2) if args.quick else (96, 3, 4)
     grid = {"persaplus__q": [3.0, 9.0, 15.0]}
     data = make_audio_classification(n_samples=n, n_classes=3, duration=0.5, sr=16000,
