@@ -3,6 +3,7 @@
 import math
 import warnings
 
+import keras
 import numpy as np
 import pytest
 
@@ -264,9 +265,10 @@ def test_the_schedule_sets_the_learning_rate_of_every_step(easy_task):
     X, y, *_ = easy_task
     clf = tiny(FCNNClassifier, epochs=4, **SCHEDULE).fit(X, y)
     optimizer = clf.model_.optimizer
-    steps = int(optimizer.iterations)
+    steps = int(keras.ops.convert_to_numpy(optimizer.iterations))
     assert steps == 4 * 4  # 64 samples in batches of 16
-    assert float(optimizer.learning_rate) == pytest.approx(0.1)  # restarted at step 16
+    learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    assert learning_rate == pytest.approx(0.1)  # restarted at step 16
 
 
 def test_snapshot_ensemble_averages_the_cycle_ends(easy_task):

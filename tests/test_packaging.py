@@ -5,9 +5,14 @@ parameter documentation, say) must not fail there: optimised installs and
 frozen applications run that way.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
 
 
 def _run_optimised(code):
@@ -40,3 +45,20 @@ def test_command_line_help_without_docstrings():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "demo" in result.stdout
+
+
+def test_the_oldest_versions_ci_tests_are_the_declared_lower_bounds():
+    # .ci/run's second pass installs .ci/oldest.txt: every lower bound declared
+    # in pyproject.toml is pinned there, at that version, and nothing else.
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11's")
+    root = Path(__file__).resolve().parents[1]
+    declared = {}
+    for requirement in tomllib.loads((root / "pyproject.toml").read_text())["project"][
+            "dependencies"]:
+        name, _, bound = re.match(r"([A-Za-z0-9_.-]+)\s*(>=|==)\s*([^,;\s]+)",
+                                  requirement).groups()
+        declared[name.lower()] = Version(bound)
+    pinned = {name: Version(version) for name, version in (
+        line.split("==") for line in (root / ".ci" / "oldest.txt").read_text().splitlines()
+        if line and not line.startswith("#"))}
+    assert pinned == declared
