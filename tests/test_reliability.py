@@ -283,6 +283,16 @@ def test_fit_neither_reads_nor_writes_a_global_random_generator(estimator, monke
     np.testing.assert_array_equal(clone(estimator).fit(X, y).predict_proba(X), expected)
 
 
+def test_initialize_builds_the_seeded_network_without_fitting(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(20, 8, 4)).astype(np.float32)
+    y = np.arange(20) % 2
+    forbid_global_generators(monkeypatch)
+    a, b = (VGGLikeClassifier(filters=(4,), dense_units=4, random_state=0).initialize(X, y)
+            for _ in range(2))
+    for u, v in zip(a.model_.get_weights(), b.model_.get_weights()):
+        np.testing.assert_array_equal(u, v)
+
+
 def test_vggish_training_uses_no_global_random_generator(audio, monkeypatch):
     embedder = VGGishEmbedder(sr=8000, n_segments=1, pooling="mean", conv_blocks=((2,),),
                               fc_units=(4,), embedding_size=4, hidden_units=4, epochs=1,

@@ -229,7 +229,10 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         input_shape = self._input_transform(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
         if self.random_crop_frames is not None:  # crops in training, full input after
             input_shape = (None, *input_shape[1:])
-        with layer_seeds(self._fit_seed):  # every random layer's seed, from random_state
+        # Every random layer's seed, from random_state (fit sets _fit_seed;
+        # scikeras's initialize() builds without fitting).
+        seed = self._fit_seed if hasattr(self, "_fit_seed") else seed_of(self.random_state)
+        with layer_seeds(seed):
             if self._multilabel:
                 network = self._build_network(input_shape, meta["n_classes_"],
                                               output_activation="sigmoid")
