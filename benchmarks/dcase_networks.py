@@ -433,7 +433,7 @@ def summary(findings_list):
 
 
 def goals(results):
-    """Figures for the README's benchmark table (benchmarks/report.py)."""
+    """Figures for the benchmark table of docs/benchmarks.md (benchmarks/report.py)."""
     means = {}
     for name in SYSTEMS:
         cells = _cells(results, name)

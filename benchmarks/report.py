@@ -1,4 +1,4 @@
-"""Build the README's benchmark table from ``benchmarks/results/*.json``.
+"""Build the benchmark table of docs/benchmarks.md from ``benchmarks/results/*.json``.
 
     python benchmarks/report.py [--check]
 
@@ -6,9 +6,9 @@ Every benchmark writes ``benchmarks/results/<name>.json`` with a ``"goals"``
 list of ``{"figure", "value", "unit", "goal", "met"}`` entries and the machine
 description. This script turns all of them (quick runs, ``*_quick.json``,
 excepted) into one markdown table -- benchmark, figure, value, goal, met? --
-and writes it into README.md between the markers
+and writes it into docs/benchmarks.md between the markers
 ``<!-- benchmark-table:start -->`` and ``<!-- benchmark-table:end -->``.
-With ``--check`` it only says whether README.md is up to date (exit 1 if not).
+With ``--check`` it only says whether that page is up to date (exit 1 if not).
 """
 
 import argparse
@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-README = HERE.parent / "README.md"
+PAGE = HERE.parent / "docs" / "benchmarks.md"
 START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
 
 
@@ -71,7 +71,7 @@ def table(results):
     return "\n".join(lines)
 
 
-def update_readme(text, readme=README):
+def update_readme(text, readme=PAGE):
     """Put ``text`` between the markers of ``readme``; return whether it changed."""
     content = readme.read_text()
     if START not in content or END not in content:
@@ -89,19 +89,19 @@ def update_readme(text, readme=README):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 if README.md's table is out of date")
+                        help="exit 1 if docs/benchmarks.md's table is out of date")
     args = parser.parse_args(argv)
     text = table(load_results())
     if args.check:
-        content = README.read_text()
+        content = PAGE.read_text()
         current = content.split(START, 1)[-1].split(END, 1)[0].strip()
         if current != text.strip():
-            sys.exit("README.md's benchmark table is out of date: run "
+            sys.exit("docs/benchmarks.md's benchmark table is out of date: run "
                      "python benchmarks/report.py")
-        print("README.md's benchmark table is up to date")
+        print("docs/benchmarks.md's benchmark table is up to date")
         return
     print(text)
-    print(f"\n{'updated' if update_readme(text) else 'unchanged'}: {README}")
+    print(f"\n{'updated' if update_readme(text) else 'unchanged'}: {PAGE}")
 
 
 if __name__ == "__main__":
