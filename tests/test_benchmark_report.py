@@ -1,4 +1,4 @@
-"""benchmarks/report.py: the README's benchmark table from the results' goals."""
+"""benchmarks/report.py: the benchmark table (docs/benchmarks.md) from the results' goals."""
 
 import importlib.util
 import json
