@@ -91,7 +91,7 @@ def check_waveforms(X, *, name):
     if np.issubdtype(array.dtype, np.integer):
         return pcm_to_float(check_array(array, dtype=None, estimator=name, input_name="X"))
     return check_array(
-        array,  # converted once: a list is not turned into an array twice
+        X,
         dtype=FLOAT_DTYPES if _is_float_array(X) else np.float32,
         ensure_all_finite=True,
         estimator=name,
