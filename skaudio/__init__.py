@@ -33,9 +33,11 @@ from .frontends import (  # noqa: E402
 from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
 from .preprocessing import TrimSilence  # noqa: E402
+from .waveform import WaveformMaxPool  # noqa: E402
 
 # Keras-backed parts load on first use, so that the front-ends import fast.
 _LAZY = {
+    "CABCNNClassifier": "skaudio.estimators",
     "VGGLikeClassifier": "skaudio.estimators",
     "EmbeddingDNNClassifier": "skaudio.estimators",
     "EmbeddingLSTMClassifier": "skaudio.estimators",
@@ -60,6 +62,7 @@ def __getattr__(name):
 __all__ = [
     "__version__",
     "AudioLoader",
+    "CABCNNClassifier",
     "CachedTransformer",
     "Deltas",
     "EmbeddingDNNClassifier",
@@ -84,6 +87,7 @@ __all__ = [
     "TemporalStatistics",
     "VGGLikeClassifier",
     "VGGishEmbedder",
+    "WaveformMaxPool",
     "load_audio",
     "make_frontend_pipeline",
     "melspectrogram",

@@ -90,6 +90,13 @@ def check_waveforms(X, *, name):
     array = X if isinstance(X, np.ndarray) else np.asarray(X)  # lists, dataframes
     if np.issubdtype(array.dtype, np.integer):
         return pcm_to_float(check_array(array, dtype=None, estimator=name, input_name="X"))
+    if array.dtype in FLOAT_DTYPES and np.isnan(array).any():
+        raise ValueError(
+            f"{name} expects finite waveforms of one length; X holds NaN. NaN after a "
+            "clip's end marks clips of different lengths (AudioLoader(pad_mode='nan'), "
+            "skaudio.ragged), which WaveformMaxPool and CABCNNClassifier take; for "
+            "this step, load with pad_mode='constant' or 'repeat'."
+        )
     return check_array(
         X,
         dtype=FLOAT_DTYPES if _is_float_array(X) else np.float32,

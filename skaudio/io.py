@@ -21,6 +21,8 @@ from ._validation import check_paths
 from .base import ArrayOutputMixin, VersionedStateMixin
 
 PAD_MODES = ("constant", "repeat")
+# AudioLoader's: also "nan", clips at their own lengths (skaudio.ragged).
+_LOADER_PAD_MODES = (*PAD_MODES, "nan")
 
 # Sample rates and durations: finite and positive; offsets: finite, from 0.
 _POSITIVE = Interval(Real, 0, np.inf, closed="neither")
@@ -177,7 +179,7 @@ def _fit_into(row, y, pad_mode):
             row[filled:filled + step] = row[:step]
             filled += step
     else:
-        row[n:] = 0.0
+        row[n:] = np.nan if pad_mode == "nan" else 0.0
 
 
 class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseEstimator):
@@ -199,8 +201,12 @@ class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
         seen in ``fit`` (learned as ``n_samples_``).
     offset : float, default=0.0
         Seconds skipped at the start of every file.
-    pad_mode : {"constant", "repeat"}, default="constant"
-        How short clips are lengthened: zeros, or the clip repeated.
+    pad_mode : {"constant", "repeat", "nan"}, default="constant"
+        How short clips are lengthened: zeros, the clip repeated, or NaN,
+        which marks each clip's end and keeps clips at their own lengths for
+        the steps that take them (:class:`~skaudio.WaveformMaxPool`,
+        :class:`~skaudio.estimators.CABCNNClassifier`; see
+        :mod:`skaudio.ragged`).
     n_jobs : int or None, default=None
         Files decoded in parallel threads (``-1``: all cores).
     verbose : int, default=0
@@ -227,7 +233,7 @@ class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
         "mono": ["boolean"],
         "duration": [_POSITIVE, None],
         "offset": [_NON_NEGATIVE],
-        "pad_mode": [StrOptions(set(PAD_MODES))],
+        "pad_mode": [StrOptions(set(_LOADER_PAD_MODES))],
         "n_jobs": N_JOBS_CONSTRAINT,
         "verbose": ["verbose"],
     }

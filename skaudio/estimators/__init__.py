@@ -2,6 +2,7 @@
 
 from .._keras import enable_compilation_cache
 from ._base import NetworkClassifier
+from ._cab_cnn import CABCNNClassifier
 from ._dcase import (
     FCNNClassifier,
     FsFCNNClassifier,
@@ -15,7 +16,7 @@ from ._embedding import (
 )
 from ._vgg_like import VGGLikeClassifier
 
-__all__ = ["EmbeddingDNNClassifier", "EmbeddingLSTMClassifier", "FCNNClassifier",
+__all__ = ["CABCNNClassifier", "EmbeddingDNNClassifier", "EmbeddingLSTMClassifier", "FCNNClassifier",
            "FsFCNNClassifier", "MobileNetV2Classifier", "MultiLevelAttentionClassifier",
            "NetworkClassifier", "ResNetClassifier", "VGGLikeClassifier",
            "enable_compilation_cache"]

@@ -154,6 +154,9 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
     _multilabel = False  # set by fit: whether y was an indicator matrix
     # (n, ...) validated input -> the array the Keras model takes.
     _input_transform = staticmethod(to_network_input)
+    # Whether the network takes inputs of any number of frames (clips at their
+    # own lengths); random_crop_frames also builds it so.
+    _variable_length = False
 
     def __init__(self, **training_params):
         super().__init__(**training_params)
@@ -227,8 +230,8 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
 
     def _keras_build_fn(self, meta):
         input_shape = self._input_transform(np.zeros((1, *meta["X_shape_"][1:]))).shape[1:]
-        if self.random_crop_frames is not None:  # crops in training, full input after
-            input_shape = (None, *input_shape[1:])
+        if self._variable_length or self.random_crop_frames is not None:
+            input_shape = (None, *input_shape[1:])  # any number of frames
         # Every random layer's seed, from random_state (fit sets _fit_seed;
         # scikeras's initialize() builds without fitting).
         seed = self._fit_seed if hasattr(self, "_fit_seed") else seed_of(self.random_state)

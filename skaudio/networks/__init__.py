@@ -17,6 +17,7 @@ system.
 True
 """
 
+from .cab_cnn import build_cab_cnn
 from .embedding_backends import (
     build_embedding_dnn,
     build_embedding_lstm,
@@ -28,6 +29,6 @@ from .resnet import build_two_path_resnet
 from .vgg_like import build_vgg_like
 from .vggish import build_vggish
 
-__all__ = ["build_embedding_dnn", "build_embedding_lstm", "build_fcnn", "build_fsfcnn",
+__all__ = ["build_cab_cnn", "build_embedding_dnn", "build_embedding_lstm", "build_fcnn", "build_fsfcnn",
            "build_mobilenet_v2", "build_multi_level_attention", "build_two_path_resnet",
            "build_vgg_like", "build_vggish"]
