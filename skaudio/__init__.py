@@ -17,7 +17,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-from . import expansion, metrics  # noqa: E402
+from . import evaluation, expansion, metrics  # noqa: E402
 from ._version import __version__  # noqa: E402
 from .balance import pitch_shift_balance  # noqa: E402
 from .caching import CachedTransformer  # noqa: E402
@@ -74,6 +74,7 @@ __all__ = [
     "ResNetClassifier",
     "MultiLevelAttentionClassifier",
     "TrimSilence",
+    "evaluation",
     "expansion",
     "metrics",
     "pitch_shift_balance",

@@ -24,6 +24,7 @@ array([[ 1.,  1.,  1.],
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
 from ._validation import FLOAT_DTYPES, pcm_to_float
@@ -117,14 +118,16 @@ def check_clips(X, *, name):
     if _is_clip_sequence(X):
         X = pad_clips(list(X), name=name)
     else:
-        ndim = np.ndim(X) if not hasattr(X, "ndim") else X.ndim
-        if ndim != 2:
+        if sp.issparse(X):  # scikit-learn's error for sparse input
+            check_array(X, accept_sparse=False, estimator=name, input_name="X")
+        array = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if array.ndim != 2:
             raise ValueError(
                 f"{name} expects clips as a 2-D array (n_clips, n_samples), NaN after "
-                f"the end of a shorter clip, or as a list of 1-D arrays; got a {ndim}-D "
-                "array. A single clip x becomes [x] or x[np.newaxis, :]."
+                f"the end of a shorter clip, or as a list of 1-D arrays; got a "
+                f"{array.ndim}-D array. Reshape your data: a single clip x becomes [x] "
+                "or x[np.newaxis, :]."
             )
-        array = X if isinstance(X, np.ndarray) else np.asarray(X)
         if np.issubdtype(array.dtype, np.integer):
             X = pcm_to_float(check_array(array, dtype=None, estimator=name,
                                          input_name="X"))
@@ -132,8 +135,6 @@ def check_clips(X, *, name):
             X = check_array(X, dtype=list(FLOAT_DTYPES) if array.dtype in FLOAT_DTYPES
                             else np.float32, ensure_all_finite="allow-nan",
                             estimator=name, input_name="X")
-        if np.isinf(X).any():
-            raise ValueError(f"{name}: X holds infinite values; clips must be finite.")
     lengths = clip_lengths(X)
     if lengths.min() == 0:
         raise ValueError(

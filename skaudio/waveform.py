@@ -183,8 +183,3 @@ class WaveformMaxPool(ArrayOutputMixin, StatelessTransformer):
         # The output of a batch as long as the longest clip seen in fit.
         n_points = self._pool(np.zeros(self.n_features_in_)).size
         return [f"point{i}" for i in range(n_points)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # NaN marks the end of a shorter clip
-        return tags

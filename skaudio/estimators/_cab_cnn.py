@@ -231,5 +231,4 @@ class CABCNNClassifier(NetworkClassifier):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = False
-        tags.input_tags.allow_nan = True  # NaN marks the end of a shorter clip
         return tags
