@@ -15,6 +15,8 @@ pipeline use :func:`sklearn.metrics.confusion_matrix` or
 :meth:`sklearn.metrics.ConfusionMatrixDisplay.from_estimator`.
 """
 
+import time
+
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
@@ -57,9 +59,11 @@ def seeded(estimator, seed):
 
 
 def _fit_and_score(estimator, seed, X_train, y_train, X_test, y_test, scorers):
+    start = time.perf_counter()
     fitted = seeded(estimator, seed).fit(X_train, y_train)
-    return fitted, {name: float(scorer(fitted, X_test, y_test))
-                    for name, scorer in scorers.items()}
+    fit_time = time.perf_counter() - start
+    return fitted, fit_time, {name: float(scorer(fitted, X_test, y_test))
+                              for name, scorer in scorers.items()}
 
 
 def repeated_runs(estimator, X_train, y_train, X_test, y_test, *, seeds=8, scoring=None,
@@ -92,7 +96,8 @@ def repeated_runs(estimator, X_train, y_train, X_test, y_test, *, seeds=8, scori
         per run); ``mean`` and ``std`` (name -> float; ``std`` with ``ddof=1``,
         the spread between runs); ``best_seed`` and ``best`` (the scores of
         the run with the highest ``select`` score, all scores of that one
-        run); ``estimators`` with ``return_estimators``.
+        run); ``fit_time`` (seconds of every fit); ``estimators`` with
+        ``return_estimators``.
 
     References
     ----------
@@ -127,7 +132,7 @@ def repeated_runs(estimator, X_train, y_train, X_test, y_test, *, seeds=8, scori
     runs = Parallel(n_jobs=n_jobs)(
         delayed(_fit_and_score)(estimator, int(seed), X_train, y_train, X_test, y_test,
                                 scorers) for seed in seeds)
-    scores = {name: np.array([run[1][name] for run in runs]) for name in scoring}
+    scores = {name: np.array([run[2][name] for run in runs]) for name in scoring}
     best = int(np.argmax(scores[select]))
     result = Bunch(
         seeds=seeds, scores=scores,
@@ -135,6 +140,7 @@ def repeated_runs(estimator, X_train, y_train, X_test, y_test, *, seeds=8, scori
         std={name: float(v.std(ddof=1)) if v.size > 1 else 0.0
              for name, v in scores.items()},
         best_seed=int(seeds[best]), best={name: float(v[best]) for name, v in scores.items()},
+        fit_time=np.array([run[1] for run in runs]),
     )
     if return_estimators:
         result.estimators = [run[0] for run in runs]
