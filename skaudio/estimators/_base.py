@@ -66,6 +66,7 @@ from .._validation import check_time_frequency, seed_of
 from ..augment import RandomGain, random_time_crop, spec_augment, swap_channels
 from ..base import VersionedStateMixin
 from ..networks._seeds import layer_seeds, next_seed
+from ..persistence import hand_over_keras_model, take_back_keras_model
 
 
 def to_network_input(X):
@@ -160,6 +161,13 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
 
     def __init__(self, **training_params):
         super().__init__(**training_params)
+
+    def __getstate__(self):
+        # skaudio.persistence.save stores the Keras model in Keras's own format
+        return hand_over_keras_model(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(take_back_keras_model(state))
 
     # scikit-learn's parameter rules, not scikeras's attribute scan
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
