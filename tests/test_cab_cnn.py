@@ -117,7 +117,8 @@ def test_front_end_explains_its_parameters(rng):
 
 # ------------------------------------------------------------------ network
 def test_masked_pooling_windows_start_at_every_stride():
-    # pool 3, stride 2 over 5 valid steps of a batch 8 long: windows [0,3) [2,5) [4,5) (the padding ignored)
+    # pool 3, stride 2 over 5 valid steps of a batch 8 long: windows [0,3) [2,5)
+    # [4,5) (the padding ignored)
     x = np.array([[1, 5, 2, 0, 3, 9, 9, 9]], np.float32)[..., None]
     mask = np.array([[1, 1, 1, 1, 1, 0, 0, 0]], np.float32)
     pooled, out_mask = MaskedMaxPooling1D(3, 2)([x, mask])

@@ -16,7 +16,7 @@ from ._embedding import (
 )
 from ._vgg_like import VGGLikeClassifier
 
-__all__ = ["CABCNNClassifier", "EmbeddingDNNClassifier", "EmbeddingLSTMClassifier", "FCNNClassifier",
-           "FsFCNNClassifier", "MobileNetV2Classifier", "MultiLevelAttentionClassifier",
-           "NetworkClassifier", "ResNetClassifier", "VGGLikeClassifier",
-           "enable_compilation_cache"]
+__all__ = ["CABCNNClassifier", "EmbeddingDNNClassifier", "EmbeddingLSTMClassifier",
+           "FCNNClassifier", "FsFCNNClassifier", "MobileNetV2Classifier",
+           "MultiLevelAttentionClassifier", "NetworkClassifier", "ResNetClassifier",
+           "VGGLikeClassifier", "enable_compilation_cache"]
