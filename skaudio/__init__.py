@@ -30,6 +30,7 @@ from .frontends import (  # noqa: E402
     PerSampleNorm,
     PersaPlus,
 )
+from .hierarchy import TwoStageClassifier  # noqa: E402
 from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
 from .preprocessing import TrimSilence  # noqa: E402
@@ -74,6 +75,7 @@ __all__ = [
     "ResNetClassifier",
     "MultiLevelAttentionClassifier",
     "TrimSilence",
+    "TwoStageClassifier",
     "evaluation",
     "expansion",
     "metrics",

@@ -7,10 +7,12 @@ inside numpy, librosa or Keras.
 
 import numbers
 import os
+import warnings
 
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_non_negative
+from sklearn.utils.validation import _num_samples, check_array, check_non_negative
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
@@ -245,3 +247,27 @@ def check_paths(X, *, name):
 def _is_float_array(X):
     dtype = getattr(X, "dtype", None)
     return dtype is not None and dtype in FLOAT_DTYPES
+
+
+def check_label_vector(y, X, *, name, multi_label=False):
+    """``y`` as an array of one label per sample of ``X`` (a meta-estimator's targets).
+
+    A column vector is flattened with scikit-learn's ``DataConversionWarning``;
+    ``multi_label`` also accepts a 2-D indicator matrix. Returns a new array
+    or a view; the caller's ``y`` is not modified.
+    """
+    if y is None:
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected; "
+                      "it is flattened.", DataConversionWarning, stacklevel=3)
+        y = y.ravel()
+    n_samples = _num_samples(X)
+    if y.ndim == 0 or y.shape[0] != n_samples:
+        raise ValueError(f"X and y have different lengths: {n_samples} samples, "
+                         f"{0 if y.ndim == 0 else y.shape[0]} labels.")
+    if y.ndim != 1 and not (multi_label and y.ndim == 2):
+        shape = "(n_samples,)" + (" or a 0/1 indicator matrix" if multi_label else "")
+        raise ValueError(f"{name} expects y of shape {shape}; got shape {y.shape}.")
+    return y

@@ -1,7 +1,5 @@
 """Geometric-mean ensembles of cross-validation fold models (Xu, 5.2.5 and 6.2)."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -10,13 +8,13 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _num_samples, check_is_fitted, indexable
+from sklearn.utils.validation import check_is_fitted, indexable
 
+from ._validation import check_label_vector
 from .base import VersionedStateMixin
 
 # Probabilities are floored here before the logarithm, so a model that gives a
@@ -141,18 +139,8 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
         -------
         self
         """
-        if y is None:
-            raise ValueError("GeometricMeanEnsemble requires y to be passed, but the "
-                             "target y is None.")
-        X, y = indexable(X, y)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            warnings.warn("A column-vector y was passed when a 1d array was expected; "
-                          "it is flattened.", DataConversionWarning, stacklevel=2)
-            y = y.ravel()
-        if y.shape[0] != _num_samples(X):
-            raise ValueError(f"X and y have different lengths: {_num_samples(X)} samples, "
-                             f"{y.shape[0]} labels.")
+        y = check_label_vector(y, X, name="GeometricMeanEnsemble", multi_label=True)
+        X = indexable(X)[0]
         check_classification_targets(y)
         self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
         self._y_dtype = y.dtype
