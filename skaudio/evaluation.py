@@ -18,12 +18,14 @@ pipeline use :func:`sklearn.metrics.confusion_matrix` or
 import time
 
 import numpy as np
+import sklearn
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.metrics import check_scoring
+from sklearn.metrics import accuracy_score, check_scoring, make_scorer
 from sklearn.utils import Bunch
 
-__all__ = ["PAPER_SCORING", "repeated_runs", "seeded"]
+__all__ = ["PAPER_SCORING", "accuracy_per_group", "group_accuracy_scorers", "repeated_runs",
+           "seeded"]
 
 #: Accuracy, unweighted average recall and macro F1 (Lu et al., section 4).
 PAPER_SCORING = {
@@ -145,3 +147,88 @@ def repeated_runs(estimator, X_train, y_train, X_test, y_test, *, seeds=8, scori
     if return_estimators:
         result.estimators = [run[0] for run in runs]
     return result
+
+
+def accuracy_per_group(y_true, y_pred, groups):
+    """Accuracy within every group: per recording device, speaker, site, ...
+
+    The DCASE 2020 paper reports accuracy per device (Hu et al., Table 1:
+    devices A, B and C, s1-s3 and the unseen s4-s6) next to the overall one.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+    groups : array-like of shape (n_samples,)
+        The group of every sample.
+
+    Returns
+    -------
+    dict
+        Group -> accuracy of its samples, groups in sorted order.
+
+    Examples
+    --------
+    >>> accuracy_per_group([0, 1, 1, 0], [0, 1, 0, 0], ["A", "A", "s4", "s4"])
+    {'A': 1.0, 's4': 0.5}
+    """
+    y_true, y_pred, groups = (np.asarray(a) for a in (y_true, y_pred, groups))
+    if not y_true.shape == y_pred.shape == groups.shape or y_true.ndim != 1:
+        raise ValueError(f"accuracy_per_group: y_true, y_pred and groups need one entry "
+                         f"per sample; got shapes {y_true.shape}, {y_pred.shape}, "
+                         f"{groups.shape}.")
+    return {g.item() if hasattr(g, "item") else g:
+            float(accuracy_score(y_true[groups == g], y_pred[groups == g]))
+            for g in np.unique(groups)}
+
+
+def _accuracy_of_group(y_true, y_pred, *, score_groups, group):
+    members = np.asarray(score_groups) == group
+    if not members.any():
+        return np.nan  # the group has no sample in this test fold
+    return accuracy_score(np.asarray(y_true)[members], np.asarray(y_pred)[members])
+
+
+def group_accuracy_scorers(group_values, *, prefix="accuracy_"):
+    """One scorer per group, for ``cross_validate`` and ``GridSearchCV``.
+
+    The scorers take every sample's group through scikit-learn's metadata
+    routing: enable it (``sklearn.set_config(enable_metadata_routing=True)``
+    or within ``sklearn.config_context(...)``) before calling this, and pass
+    the groups as ``params={"score_groups": groups}`` (a name of their own, so
+    that a group-aware splitter can still split by ``groups``). A fold
+    without samples of a group scores NaN for it.
+
+    Parameters
+    ----------
+    group_values : iterable
+        The groups to score (``np.unique(groups)``).
+    prefix : str, default="accuracy_"
+        The scorers are named ``prefix + str(group)``.
+
+    Returns
+    -------
+    dict of str -> scorer
+
+    Examples
+    --------
+    >>> import numpy as np, sklearn
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_validate
+    >>> X, y = make_classification(60, random_state=0)
+    >>> devices = np.array(["A", "s1", "s4"] * 20)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     scores = cross_validate(LogisticRegression(), X, y, cv=3,
+    ...                             scoring=group_accuracy_scorers(np.unique(devices)),
+    ...                             params={"score_groups": devices})
+    >>> scores["test_accuracy_s4"].shape
+    (3,)
+    """
+    if not sklearn.get_config().get("enable_metadata_routing", False):
+        raise RuntimeError(
+            "group_accuracy_scorers: the scorers receive the groups through "
+            "scikit-learn's metadata routing; enable it first with "
+            "sklearn.set_config(enable_metadata_routing=True) (or inside "
+            "sklearn.config_context(enable_metadata_routing=True)).")
+    return {f"{prefix}{g}": make_scorer(_accuracy_of_group, group=g).set_score_request(
+        score_groups=True) for g in group_values}

@@ -5,15 +5,11 @@ import pickle
 import keras
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from skaudio import AudioLoader, CABCNNClassifier, WaveformMaxPool
 from skaudio.estimators._cab_cnn import _UNSUPPORTED, clips_to_network_input
-from skaudio.evaluation import PAPER_SCORING, repeated_runs, seeded
 from skaudio.networks import build_cab_cnn
 from skaudio.networks._masked import MaskedMaxPooling1D
 from skaudio.ragged import check_clips, clip_lengths, pad_clips, unpad
@@ -210,52 +206,3 @@ def test_pipeline_from_files_through_cross_validation(tmp_path, rng):
                          CABCNNClassifier(**{**TINY, "batch_size": 8}, epochs=2))
     scores = cross_val_score(pipe, paths, y, cv=2)
     assert scores.shape == (2,) and np.isfinite(scores).all()
-
-
-# ------------------------------------------------------------------ protocol
-def test_paper_scores_are_scikit_learns_balanced_accuracy_and_macro_f1():
-    # Table 6, CAB-CNN-30s (rows: actual AU, US, UK): Table 4 reports accuracy
-    # 0.9599, unweighted recall 0.9424 and F1 0.9523.
-    confusion = np.array([[226, 4, 0], [2, 191, 1], [8, 6, 86]])
-    y_true = np.repeat(np.arange(3), confusion.sum(axis=1))
-    y_pred = np.concatenate([np.repeat(np.arange(3), row) for row in confusion])
-    assert round(float(np.mean(y_true == y_pred)), 4) == 0.9599
-    assert round(balanced_accuracy_score(y_true, y_pred), 4) == 0.9424
-    assert round(f1_score(y_true, y_pred, average="macro"), 4) == 0.9523
-    assert PAPER_SCORING["unweighted_recall"] == "balanced_accuracy"
-
-
-def test_repeated_runs_statistics_against_numpy():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 5))
-    y = (X[:, 0] + rng.normal(size=120) > 0).astype(int)
-    model = make_pipeline(StandardScaler(), SGDClassifier(max_iter=5, tol=None))
-    runs = repeated_runs(model, X[:80], y[:80], X[80:], y[80:], seeds=[3, 1, 4, 1, 5])
-    acc = np.array([seeded(model, s).fit(X[:80], y[:80]).score(X[80:], y[80:])
-                    for s in [3, 1, 4, 1, 5]])
-    np.testing.assert_allclose(runs.scores["accuracy"], acc)
-    assert runs.mean["accuracy"] == pytest.approx(acc.mean())
-    assert runs.std["accuracy"] == pytest.approx(acc.std(ddof=1))
-    best = int(np.argmax(acc))
-    assert runs.best_seed == [3, 1, 4, 1, 5][best]
-    assert runs.best["macro_f1"] == runs.scores["macro_f1"][best]
-    assert acc.std() > 0  # the seeds do change the model
-
-
-def test_seeded_sets_every_nested_random_state():
-    from sklearn.ensemble import RandomForestClassifier
-
-    model = make_pipeline(WaveformMaxPool(), RandomForestClassifier(random_state=None))
-    a, b = seeded(model, 7), seeded(model, 7)
-    state = a.get_params()["randomforestclassifier__random_state"]
-    assert isinstance(state, int) and state == b.get_params()[
-        "randomforestclassifier__random_state"]
-    assert model.get_params()["randomforestclassifier__random_state"] is None
-
-
-def test_repeated_runs_explains_bad_arguments():
-    X, y = np.zeros((4, 2)), [0, 1, 0, 1]
-    with pytest.raises(ValueError, match="select='auc'"):
-        repeated_runs(LogisticRegression(), X, y, X, y, seeds=2, select="auc")
-    with pytest.raises(ValueError, match="seeds must be"):
-        repeated_runs(LogisticRegression(), X, y, X, y, seeds=[0.5])
