@@ -21,7 +21,7 @@ from . import evaluation, expansion, metrics  # noqa: E402
 from ._version import __version__  # noqa: E402
 from .balance import pitch_shift_balance  # noqa: E402
 from .caching import CachedTransformer  # noqa: E402
-from .ensemble import GeometricMeanEnsemble  # noqa: E402
+from .ensemble import GeometricMeanEnsemble, GeometricMeanVotingClassifier  # noqa: E402
 from .features import Deltas, MelSpectrogram, MinMaxScale, melspectrogram  # noqa: E402
 from .frontends import (  # noqa: E402
     PCEN,
@@ -71,6 +71,7 @@ __all__ = [
     "FCNNClassifier",
     "FsFCNNClassifier",
     "GeometricMeanEnsemble",
+    "GeometricMeanVotingClassifier",
     "MobileNetV2Classifier",
     "ResNetClassifier",
     "MultiLevelAttentionClassifier",

@@ -1,4 +1,4 @@
-"""Geometric-mean ensembles of cross-validation fold models (Xu, 5.2.5 and 6.2)."""
+"""Geometric-mean ensembles: of fold models, and of different models (Xu, 5.2.5, 6.2)."""
 
 import numpy as np
 from sklearn.base import (
@@ -8,6 +8,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._param_validation import HasMethods
@@ -22,19 +23,22 @@ from .base import VersionedStateMixin
 TINY = 1e-12
 
 
-def geometric_mean_proba(probas, *, normalize=True):
+def geometric_mean_proba(probas, *, normalize=True, weights=None):
     """Geometric mean of several models' class probabilities.
 
-    ``exp(mean_m log p_m)``, each probability floored at ``1e-12``. With
-    ``normalize`` (single-label) the rows are rescaled to sum to 1; leave it
-    off for multi-label (independent per-label) probabilities. Xu's ensembles
-    of fold models and of fine-tuned feature extractors (Table 12) use it.
+    ``exp(sum_m w_m log p_m / sum_m w_m)`` (equal weights by default), each
+    probability floored at ``1e-12``. With ``normalize`` (single-label) the
+    rows are rescaled to sum to 1; leave it off for multi-label
+    (independent per-label) probabilities. Xu's ensembles of fold models and
+    of fine-tuned feature extractors (Table 12) use it.
 
     Parameters
     ----------
     probas : sequence of array-like of shape (n_samples, n_classes)
         One array per model, columns in the same class order.
     normalize : bool, default=True
+    weights : array-like of shape (n_models,), default=None
+        Non-negative weight of each model; None weighs them equally.
 
     Returns
     -------
@@ -57,10 +61,90 @@ def geometric_mean_proba(probas, *, normalize=True):
     stacked = np.stack(probas)
     if not np.isfinite(stacked).all() or (stacked < 0).any() or (stacked > 1).any():
         raise ValueError("geometric_mean_proba needs probabilities in [0, 1].")
-    mean = np.exp(np.log(np.maximum(stacked, TINY)).mean(axis=0))
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (len(probas),) or (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError(f"geometric_mean_proba: weights must be {len(probas)} "
+                             f"non-negative numbers, not all 0; got {weights.tolist()}.")
+    mean = np.exp(np.average(np.log(np.maximum(stacked, TINY)), axis=0, weights=weights))
     if normalize:
         mean /= mean.sum(axis=1, keepdims=True)
     return mean
+
+
+class GeometricMeanVotingClassifier(VotingClassifier):
+    """Soft voting by the geometric mean of different models' probabilities.
+
+    scikit-learn's ``VotingClassifier(voting="soft")`` averages its members'
+    probabilities (the DCASE paper's fusion); this one takes their geometric
+    mean (:func:`geometric_mean_proba`, weighted by ``weights``), as Xu fuses
+    feature extractors fine-tuned differently (Table 12): a member that
+    gives a class a probability near 0 vetoes it. Everything else is
+    ``VotingClassifier``'s: members fitted on the whole training set, named
+    parameters (``GridSearchCV`` reaches ``name__param``), ``"drop"``.
+    :class:`GeometricMeanEnsemble` instead fuses the fold models of one
+    estimator.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples
+        The members, each with ``predict_proba`` (pipelines too).
+    weights : array-like of shape (n_estimators,), default=None
+        Weight of each member in the geometric mean; None weighs them equally.
+    n_jobs : int, default=None
+        Members fitted in parallel.
+    verbose : bool, default=False
+
+    References
+    ----------
+    .. [1] Y. Xu, "Audio event classification using deep learning methods",
+       MSc thesis, section 6.2 and Table 12.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> X, y = make_classification(n_samples=60, random_state=0)
+    >>> vote = GeometricMeanVotingClassifier([("lr", LogisticRegression()),
+    ...                                       ("nb", GaussianNB())]).fit(X, y)
+    >>> vote.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    voting = "soft"  # VotingClassifier's methods read these two
+    flatten_transform = True
+    _parameter_constraints = {
+        name: constraints for name, constraints in VotingClassifier._parameter_constraints.items()
+        if name not in ("voting", "flatten_transform")
+    }
+
+    def __init__(self, estimators, *, weights=None, n_jobs=None, verbose=False):
+        self.estimators = estimators
+        self.weights = weights
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.naive_bayes import GaussianNB
+
+        return [{"estimators": [("lr", LogisticRegression()), ("nb", GaussianNB())]}]
+
+    def predict_proba(self, X):
+        """The weighted geometric mean of the members' probabilities.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        kept = [w for (_, est), w in zip(self.estimators, self.weights or
+                                          [1.0] * len(self.estimators)) if est != "drop"]
+        return geometric_mean_proba([est.predict_proba(X) for est in self.estimators_],
+                                    weights=kept)
 
 
 class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorMixin,

@@ -137,3 +137,19 @@ def test_scikit_learn_ensembles_fuse_skaudio_pipelines():
     np.testing.assert_allclose(average.predict_proba(data.data), manual)
     stacked = StackingClassifier(members, final_estimator=LogisticRegression(), cv=3)
     assert cross_val_score(stacked, data.data, data.target, cv=2).mean() > 0.5
+
+
+def test_geometric_voting_fuses_different_models_as_a_hand_computation():
+    from sklearn.naive_bayes import GaussianNB
+
+    from skaudio import GeometricMeanVotingClassifier
+
+    X, y = make_classification(n_samples=80, random_state=0)
+    vote = GeometricMeanVotingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())],
+                                         weights=[3, 1]).fit(X, y)
+    p_lr, p_nb = (m.predict_proba(X) for m in vote.estimators_)
+    fused = np.exp((3 * np.log(p_lr) + np.log(p_nb)) / 4)
+    np.testing.assert_allclose(vote.predict_proba(X), fused / fused.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(vote.predict(X), np.argmax(fused, axis=1))
+    search = GridSearchCV(vote, {"lr__C": [0.1, 1.0]}, cv=3).fit(X, y)
+    assert search.best_params_["lr__C"] in (0.1, 1.0)
