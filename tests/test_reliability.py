@@ -265,11 +265,13 @@ def network_instances():
     found = []
     for _, cls in all_estimators():
         if issubclass(cls, NetworkClassifier):
+            random_parts = dict(
+                mixup_alpha=0.2, validation_split=0.2, gain_augment_db=3.0, epochs=2,
+                lr_schedule="cosine_restarts", restart_period=1, restart_growth=1.0,
+                snapshot_ensemble=True)
             for estimator in cheap_instances(cls):
-                estimator.set_params(
-                    mixup_alpha=0.2, validation_split=0.2, gain_augment_db=3.0, epochs=2,
-                    lr_schedule="cosine_restarts", restart_period=1, restart_growth=1.0,
-                    snapshot_ensemble=True)
+                estimator.set_params(**{k: v for k, v in random_parts.items()
+                                        if k not in cls._unsupported_training_parameters})
                 found.append(estimator)
     return found
 

@@ -158,6 +158,9 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
     # Whether the network takes inputs of any number of frames (clips at their
     # own lengths); random_crop_frames also builds it so.
     _variable_length = False
+    # Training parameters that do not apply to the network: name -> what it
+    # does; fit refuses a value other than the default.
+    _unsupported_training_parameters = {}
 
     def __init__(self, **training_params):
         super().__init__(**training_params)
@@ -295,6 +298,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         self
         """
         self._validate_architecture()
+        self._check_training_parameters_apply()
         self._check_schedule()
         enable_compilation_cache()
         X = self._check_X(X, reset=True)
@@ -345,6 +349,15 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                 "normalised front-end's output, or lower the learning rate."
             )
         return self
+
+    def _check_training_parameters_apply(self):
+        defaults = self._training_parameter_defaults()
+        for param, what in self._unsupported_training_parameters.items():
+            if getattr(self, param) != defaults[param]:
+                raise ValueError(
+                    f"{self._name}: {param}={getattr(self, param)!r} is {what}, which "
+                    f"does not apply to this network; leave it at {defaults[param]!r}."
+                )
 
     def _check_schedule(self):
         name = self._name

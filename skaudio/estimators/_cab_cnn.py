@@ -9,18 +9,6 @@ from ..networks import build_cab_cnn
 from ..ragged import check_clips
 from ._base import NetworkClassifier
 
-# Training parameters that act on spectrogram-shaped samples or mix samples'
-# values, and would corrupt the validity channel of a padded clip.
-_UNSUPPORTED = {
-    "gain_augment_db": "a log-spectrogram gain",
-    "input_normalization": "normalisation of every input channel",
-    "random_crop_frames": "crops that can fall after a short clip's end",
-    "time_mask": "SpecAugment, a time-frequency augmentation",
-    "frequency_mask": "SpecAugment, a time-frequency augmentation",
-    "channel_confusion": "a swap of spectrogram channels",
-    "mixup_alpha": "mixup, which would blend clips of different lengths",
-}
-
 
 def clips_to_network_input(X, lengths):
     """NaN-padded clips -> float32 ``(n, longest, 2)``: values (0 after the end), validity."""
@@ -124,6 +112,17 @@ class CABCNNClassifier(NetworkClassifier):
     }
     _input_transform = staticmethod(_as_float32)
     _variable_length = True
+    # They act on spectrogram-shaped samples or blend samples' values, and would
+    # corrupt the validity channel of padded clips.
+    _unsupported_training_parameters = {
+        "gain_augment_db": "a log-spectrogram gain",
+        "input_normalization": "normalisation of every input channel",
+        "random_crop_frames": "crops that can fall after a short clip's end",
+        "time_mask": "SpecAugment, a time-frequency augmentation",
+        "frequency_mask": "SpecAugment, a time-frequency augmentation",
+        "channel_confusion": "a swap of spectrogram channels",
+        "mixup_alpha": "mixup, which would blend clips of different lengths",
+    }
 
     def __init__(self, filters=(16, 32, 32, 128), kernel_sizes=(4, 4, 10, 10),
                  pool_sizes=(4, 4, 10, 10), pool_strides=(2, 2, 5, 5),
@@ -161,14 +160,6 @@ class CABCNNClassifier(NetworkClassifier):
                    for rate in self.dropout):
             raise ValueError(f"{name}: every dropout rate must be in [0, 1); got "
                              f"{tuple(self.dropout)}.")
-        defaults = self._training_parameter_defaults()
-        for param, what in _UNSUPPORTED.items():
-            if getattr(self, param) != defaults[param]:
-                raise ValueError(
-                    f"{name}: {param}={getattr(self, param)!r} is {what}, which does not "
-                    "apply to padded clips of different lengths; leave it at "
-                    f"{defaults[param]!r}."
-                )
 
     def _check_X(self, X, reset=False):
         """Clips of any lengths -> ``(n, longest, 2)`` values and validity."""
