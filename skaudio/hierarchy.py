@@ -97,7 +97,7 @@ def two_stage_proba(coarse_proba, fine_proba, fine_to_coarse):
     Examples
     --------
     >>> two_stage_proba([[0.8, 0.2]], [[0.3, 0.3, 0.4]], [0, 0, 1]).round(3)
-    array([[0.4, 0.4, 0.2]])
+    array([[0.429, 0.429, 0.143]])
     """
     coarse_proba = np.asarray(coarse_proba, dtype=np.float64)
     fine_proba = np.asarray(fine_proba, dtype=np.float64)

@@ -13,7 +13,7 @@ slices, hashes and pickles like any other, and clips of one length are plain
 decodes files into this form; a list of 1-D arrays is accepted wherever it is.
 
 >>> import numpy as np
->>> X = pad_clips([np.ones(3), np.arange(2.0)])
+>>> X = pad_clips([np.ones(3, np.float32), np.arange(2, dtype=np.float32)])
 >>> X
 array([[ 1.,  1.,  1.],
        [ 0.,  1., nan]], dtype=float32)
