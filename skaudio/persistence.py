@@ -84,7 +84,7 @@ def hand_over_keras_model(state):
     taken; outside :func:`save` the state is returned as it is (pickle).
     """
     models = _KERAS_MODELS.get()
-    if models is None or state.get("model_") is None or not isinstance(models, list):
+    if not isinstance(models, list) or state.get("model_") is None:
         return state
     model = state["model_"]
     index = next((k for k, saved in enumerate(models) if saved is model), len(models))
