@@ -1,0 +1,281 @@
+"""export_network and export_report: a fitted network (and front-end) as one ONNX file."""
+
+import copy
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from .._version import __version__
+from ..estimators._base import NetworkClassifier
+from ..features import MelSpectrogram
+from ._frontends import convert_frontend, exportable
+from ._graph import GraphBuilder, require_onnx
+from ._keras import KerasConverter, Tensor
+from ._predictor import ONNXClassifier
+
+QUANTIZE_OPTIONS = (None, "int8")
+#: The operators whose weights int8 export stores as 8-bit integers: every
+#: convolution and dense layer (onnxruntime's default quantises only the
+#: matrix products).
+QUANTIZED_OPS = ["Conv", "MatMul", "Gemm"]
+
+
+def _split(estimator):
+    """``(python_steps, frontend_steps, network_name, network)`` of what is exported."""
+    if isinstance(estimator, Pipeline):
+        *steps, (name, network) = estimator.steps
+    else:
+        steps, name, network = [], None, estimator
+    if not isinstance(network, NetworkClassifier):
+        raise TypeError(
+            f"export_network exports skaudio's networks (NetworkClassifier) or pipelines "
+            f"that end in one; got {type(network).__name__}.")
+    check_is_fitted(network, "model_")
+    if network._multilabel:
+        raise ValueError("Multi-label networks cannot be exported yet: ONNXClassifier "
+                         "predicts one class per sample.")
+    first = len(steps)
+    while first > 0 and exportable(steps[first - 1][1]):
+        first -= 1
+    return steps[:first], steps[first:], name, network
+
+
+def _graph_input_shape(frontend_steps, network):
+    sample_shape = tuple(network.X_shape_[1:])
+    for _, step in frontend_steps:
+        if type(step) is MelSpectrogram:
+            return (int(step.n_features_in_),)
+    return sample_shape
+
+
+def _check_labels(classes):
+    try:
+        json.dumps(classes.tolist())
+    except TypeError:
+        raise ValueError(
+            f"The network's classes ({classes.dtype} labels such as {classes[0]!r}) cannot "
+            "be recorded in the ONNX file: train it on integer or string labels.") from None
+
+
+def _compact_names(model):
+    """Short names for every tensor but the input and output; nodes unnamed.
+
+    onnxruntime's quantiser names each tensor after its layer and role: on a
+    MobileNetV2 the names took a third of the file.
+    """
+    keep = {v.name for v in (*model.graph.input, *model.graph.output)}
+    renamed = {}
+
+    def short(name):
+        if not name or name in keep:
+            return name
+        return renamed.setdefault(name, format(len(renamed), "x"))
+
+    for tensor in model.graph.initializer:
+        tensor.name = short(tensor.name)
+    for node in model.graph.node:
+        node.name = ""
+        node.input[:] = [short(n) for n in node.input]
+        node.output[:] = [short(n) for n in node.output]
+    del model.graph.value_info[:]
+
+
+def export_network(estimator, path, *, quantize="int8", frontend=True):
+    """Write a fitted skaudio network, and the front-end before it, to one ONNX file.
+
+    The network's weights, with every batch normalisation folded into the
+    convolution or dense layer before it, become an ONNX graph that
+    onnxruntime runs without Keras, Python or skaudio. ``quantize="int8"``
+    then applies post-training dynamic-range quantisation, as the DCASE paper
+    did with TensorFlow Lite: the weights of every convolution and dense layer
+    are stored as 8-bit integers (per output channel), activations stay float
+    and are quantised on the fly. The front-end steps that end the pipeline
+    before the network go into the graph too where ONNX can express them
+    (:class:`~skaudio.MelSpectrogram`, LOG, PERSA, LOG-T, PCEN,
+    :class:`~skaudio.MinMaxScale`; they are not quantised), so that the file
+    reads waveforms; the steps before the first that cannot (PERSA+, whose
+    noise is a hash of each sample, file loading) stay in Python.
+
+    Needs the optional packages onnx and onnxruntime
+    (``pip install "skaudio[export]"``).
+
+    Parameters
+    ----------
+    estimator : NetworkClassifier or Pipeline
+        A fitted skaudio network, or a fitted pipeline that ends in one.
+    path : str or path-like
+        The ``.onnx`` file to write.
+    quantize : {"int8", None}, default="int8"
+        ``None`` exports float32 weights: the reference of size and accuracy.
+    frontend : bool, default=True
+        Put the exportable front-end steps into the graph; False exports the
+        network alone.
+
+    Returns
+    -------
+    deployed : ONNXClassifier or Pipeline
+        What replaces ``estimator``: the :class:`ONNXClassifier` of the file,
+        behind copies of the steps that stay in Python if any. Its ``predict``
+        gives ``estimator.predict``'s labels (to the quantisation).
+
+    Raises
+    ------
+    ImportError
+        onnx or onnxruntime missing.
+    sklearn.exceptions.NotFittedError
+        The network is not fitted.
+    ValueError
+        An unknown ``quantize``, or a layer ONNX export does not support (the
+        message lists the supported ones).
+
+    See Also
+    --------
+    export_report : Size, accuracy, agreement and latency of both exports.
+
+    References
+    ----------
+    .. [1] Z. Hu et al., "Device-robust acoustic scene classification based on
+       two-stage categorization and data augmentation", DCASE 2020, section 4
+       (dynamic range quantisation, Table 2).
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skaudio import LogCompression, MelSpectrogram, VGGLikeClassifier
+    >>> from skaudio.datasets import make_audio_classification
+    >>> from skaudio.export import export_network
+    >>> X, y = make_audio_classification(n_samples=24, n_classes=2, random_state=0)
+    >>> pipe = make_pipeline(MelSpectrogram(n_mels=32), LogCompression(),
+    ...                      VGGLikeClassifier(epochs=1, random_state=0)).fit(X, y)
+    >>> deployed = export_network(pipe, "model.onnx")  # doctest: +SKIP
+    >>> (deployed.predict(X) == pipe.predict(X)).mean()  # doctest: +SKIP
+    1.0
+    """
+    if quantize not in QUANTIZE_OPTIONS:
+        raise ValueError(f"quantize must be one of {QUANTIZE_OPTIONS}; got {quantize!r}.")
+    onnx, _ = require_onnx()
+    python_steps, frontend_steps, network_name, network = _split(estimator)
+    if not frontend:
+        python_steps, frontend_steps = python_steps + frontend_steps, []
+    classes = np.asarray(network.classes_)
+    _check_labels(classes)
+
+    g = GraphBuilder(onnx)
+    input_shape = _graph_input_shape(frontend_steps, network)
+    x, shape = "input", input_shape
+    for _, step in frontend_steps:
+        x = convert_frontend(step, g, x, shape)
+        if step not in (None, "passthrough"):
+            shape = step.transform(np.zeros((1, *shape), np.float32)).shape[1:]
+    frontend_nodes = [node.name for node in g.nodes]
+    model_shape = network._input_transform(np.zeros((1, *network.X_shape_[1:]))).shape[1:]
+    x = Tensor(g.op("Reshape", x, g.const([-1, *model_shape], dtype=np.int64)),
+               len(model_shape) + 1)
+    if x.ndim == 4:
+        x = Tensor(g.op("Transpose", x.name, perm=[0, 3, 1, 2]), 4)
+    y = KerasConverter(g).convert(network.model_, x)
+    output = g.op("Identity", y.name, hint="probabilities")
+    metadata = {
+        "classes": classes.tolist(),
+        "classes_dtype": classes.dtype.str if classes.dtype != object else "object",
+        "input_shape": list(input_shape),
+        "quantize": quantize,
+        "frontend_steps": [type(step).__name__ for _, step in frontend_steps
+                           if step not in (None, "passthrough")],
+        "python_steps": [name for name, _ in python_steps],
+        "network": type(network).__name__,
+        "version": __version__,
+    }
+    model = g.model("input", input_shape, output, len(classes),
+                    {f"skaudio.{k}": json.dumps(v) for k, v in metadata.items()})
+    if quantize == "int8":
+        model = _quantize_int8(onnx, model, frontend_nodes)
+    _compact_names(model)
+    onnx.save(model, os.fspath(path))
+
+    deployed = ONNXClassifier(path)
+    if not python_steps:
+        return deployed
+    return Pipeline([(name, copy.deepcopy(step)) for name, step in python_steps]
+                    + [(network_name, deployed)])
+
+
+def _quantize_int8(onnx, model, exclude):
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp) / "float32.onnx", Path(tmp) / "int8.onnx"
+        onnx.save(model, source)
+        quantize_dynamic(source, target, op_types_to_quantize=QUANTIZED_OPS,
+                         per_channel=True, weight_type=QuantType.QInt8,
+                         nodes_to_exclude=exclude)
+        return onnx.load(target)
+
+
+def _latency_ms(predictor, X, n_clips):
+    """Median milliseconds to predict one clip, one call per clip."""
+    times = []
+    for i in range(min(n_clips, len(X))):
+        tic = time.perf_counter()
+        predictor.predict(X[i:i + 1])
+        times.append(time.perf_counter() - tic)
+    return 1e3 * float(np.median(times))
+
+
+def export_report(estimator, X, y, *, directory=None, n_latency=32):
+    """Export ``estimator`` in float32 and int8 and compare both with it on ``(X, y)``.
+
+    Parameters
+    ----------
+    estimator : NetworkClassifier or Pipeline
+        Fitted, as :func:`export_network` takes it.
+    X, y : array-like
+        Test samples and labels, as ``estimator.predict`` takes them.
+    directory : str or path-like, default=None
+        Where to keep ``float32.onnx`` and ``int8.onnx``; None: a temporary
+        folder, removed afterwards.
+    n_latency : int, default=32
+        Clips predicted one at a time for the latency.
+
+    Returns
+    -------
+    dict
+        ``{"keras": {...}, "float32": {...}, "int8": {...}, "size_ratio": ...}``:
+        for each, ``size_kb`` (Keras: the saved ``.keras`` file, which also
+        holds the optimiser's state), ``accuracy``, ``agreement`` (the share
+        of labels equal to the Keras model's) and ``latency_ms`` (median per
+        clip); ``size_ratio`` is int8's size over float32's.
+
+    Examples
+    --------
+    >>> report = export_report(pipe, X_test, y_test)  # doctest: +SKIP
+    >>> report["size_ratio"], report["int8"]["agreement"]  # doctest: +SKIP
+    (0.27, 1.0)
+    """
+    y = np.asarray(y)
+    network = _split(estimator)[3]
+    reference = estimator.predict(X)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(directory if directory is not None else tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        keras_file = Path(tmp) / "network.keras"
+        network.model_.save(keras_file)
+        report = {"keras": {"size_kb": keras_file.stat().st_size / 1e3,
+                            "accuracy": float(np.mean(reference == y)), "agreement": 1.0,
+                            "latency_ms": _latency_ms(estimator, X, n_latency)}}
+        for quantize, name in ((None, "float32"), ("int8", "int8")):
+            path = folder / f"{name}.onnx"
+            deployed = export_network(estimator, path, quantize=quantize)
+            predicted = deployed.predict(X)
+            report[name] = {"size_kb": path.stat().st_size / 1e3,
+                            "accuracy": float(np.mean(predicted == y)),
+                            "agreement": float(np.mean(predicted == reference)),
+                            "latency_ms": _latency_ms(deployed, X, n_latency)}
+    report["size_ratio"] = report["int8"]["size_kb"] / report["float32"]["size_kb"]
+    return report

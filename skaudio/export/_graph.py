@@ -1,0 +1,86 @@
+"""A small builder of ONNX graphs: nodes, constants and unique names."""
+
+import importlib
+
+import numpy as np
+
+#: The ONNX opset of every exported file: 17 has ``STFT`` (the mel front-end),
+#: ``LayerNormalization`` and everything the networks need.
+OPSET = 17
+
+
+def require_onnx():
+    """The ``onnx`` and ``onnxruntime`` modules, or an error that says how to get them."""
+    try:
+        return importlib.import_module("onnx"), importlib.import_module("onnxruntime")
+    except ImportError as exc:
+        raise ImportError(
+            f"skaudio.export needs the optional packages onnx and onnxruntime "
+            f"({exc.name} is missing): pip install 'skaudio[export]'."
+        ) from None
+
+
+class GraphBuilder:
+    """Collects the nodes and constants of one ONNX graph.
+
+    Every method adds nodes and returns the name of its output, so that a
+    converter reads as the computation it expresses::
+
+        y = g.op("Add", x, g.const(np.float32(1)))
+
+    Parameters
+    ----------
+    onnx : module
+        The ``onnx`` package (imported by :func:`require_onnx`).
+    """
+
+    def __init__(self, onnx):
+        self.onnx = onnx
+        self.nodes = []
+        self.initializers = []
+        self._names = set()
+
+    def name(self, hint):
+        """A name no other tensor of the graph has, starting with ``hint``."""
+        candidate, i = hint, 1
+        while candidate in self._names:
+            candidate, i = f"{hint}_{i}", i + 1
+        self._names.add(candidate)
+        return candidate
+
+    def const(self, value, hint="const", dtype=np.float32):
+        """A constant tensor (an initializer) holding ``value``."""
+        value = np.asarray(value, dtype=dtype)
+        name = self.name(hint)
+        self.initializers.append(self.onnx.numpy_helper.from_array(value, name))
+        return name
+
+    def op(self, op_type, *inputs, hint=None, n_outputs=1, **attributes):
+        """Add one node; its output name (a tuple of them for ``n_outputs > 1``)."""
+        base = hint or op_type.lower()
+        outputs = [self.name(base if i == 0 else f"{base}_out{i}") for i in range(n_outputs)]
+        self.nodes.append(self.onnx.helper.make_node(
+            op_type, list(inputs), outputs, name=self.name(f"{base}_node"), **attributes))
+        return outputs[0] if n_outputs == 1 else tuple(outputs)
+
+    def model(self, input_name, input_shape, output_name, n_outputs, metadata):
+        """The finished ``onnx.ModelProto``: one float32 input, one output.
+
+        ``input_shape`` is one sample's shape; the batch axis is named ``n``.
+        """
+        helper = self.onnx.helper
+        graph = helper.make_graph(
+            self.nodes, "skaudio",
+            [helper.make_tensor_value_info(input_name, self.onnx.TensorProto.FLOAT,
+                                           ["n", *input_shape])],
+            [helper.make_tensor_value_info(output_name, self.onnx.TensorProto.FLOAT,
+                                           ["n", n_outputs])],
+            initializer=self.initializers)
+        model = helper.make_model(
+            graph, producer_name="skaudio",
+            opset_imports=[helper.make_operatorsetid("", OPSET)])
+        # onnxruntime reads files of IR version 10 and older.
+        model.ir_version = min(model.ir_version, 10)
+        helper.set_model_props(model, metadata)
+        self.onnx.checker.check_model(model)
+        return model
