@@ -75,9 +75,22 @@ def test_int8_export_predicts_the_same_classes_in_a_third_of_the_size(pipe, data
     # The front-end stays in Python: the deployed pipeline computes it.
     assert [name for name, _ in float32.steps[:-1]] == ["melspectrogram", "logcompression"]
     np.testing.assert_array_equal(int8.predict(data.data), pipe.predict(data.data))
+    np.testing.assert_allclose(int8.predict_proba(data.data), pipe.predict_proba(data.data),
+                               atol=0.05)
     model = onnx.load(tmp_path / "q.onnx")
-    ops = {node.op_type for node in model.graph.node}
-    assert {"ConvInteger", "MatMulInteger"} <= ops and "Conv" not in ops
+    weights = [w for w in model.graph.initializer if w.data_type == onnx.TensorProto.INT8]
+    kernels = [layer.kernel for layer in pipe[-1].model_._flatten_layers()
+               if hasattr(layer, "kernel")]
+    assert sorted(int(np.prod(w.dims)) for w in weights) == sorted(
+        int(np.prod(k.shape)) for k in kernels)  # every convolution and dense layer
+    assert sum(node.op_type == "DequantizeLinear" for node in model.graph.node) == 6
+
+
+def test_int8_dynamic_export_computes_with_integer_kernels(pipe, data, tmp_path):
+    deployed = export_network(pipe, tmp_path / "q.onnx", quantize="int8-dynamic")
+    np.testing.assert_array_equal(deployed.predict(data.data), pipe.predict(data.data))
+    ops = {node.op_type for node in onnx.load(tmp_path / "q.onnx").graph.node}
+    assert {"ConvInteger", "MatMulInteger", "STFT"} <= ops and "Conv" not in ops
 
 
 @pytest.mark.parametrize("frontend", [
@@ -167,6 +180,8 @@ def test_export_report_compares_float32_and_int8(pipe, data, tmp_path):
 def test_clear_errors(pipe, data, tmp_path):
     with pytest.raises(ValueError, match="quantize must be one of"):
         export_network(pipe, tmp_path / "x.onnx", quantize="int4")
+    with pytest.raises(ValueError, match="quantize must be one of"):
+        export_network(pipe, tmp_path / "x.onnx", quantize="INT8")
     unfitted = make_pipeline(mel(), LogCompression(), tiny_network())
     with pytest.raises(NotFittedError):
         export_network(unfitted, tmp_path / "x.onnx")

@@ -19,11 +19,11 @@ from ._graph import GraphBuilder, require_onnx
 from ._keras import KerasConverter, Tensor
 from ._predictor import ONNXClassifier
 
-QUANTIZE_OPTIONS = (None, "int8")
-#: The operators whose weights int8 export stores as 8-bit integers: every
+QUANTIZE_OPTIONS = (None, "int8", "int8-dynamic")
+#: The operators "int8-dynamic" hands to onnxruntime's integer kernels: every
 #: convolution and dense layer (onnxruntime's default quantises only the
 #: matrix products).
-QUANTIZED_OPS = ["Conv", "MatMul", "Gemm"]
+DYNAMIC_OPS = ["Conv", "MatMul", "Gemm"]
 
 
 def _split(estimator):
@@ -166,7 +166,7 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
     classes = np.asarray(network.classes_)
     _check_labels(classes)
 
-    g = GraphBuilder(onnx)
+    g = GraphBuilder(onnx, int8_weights=quantize == "int8")
     input_shape = _graph_input_shape(frontend_steps, network)
     x, shape = "input", input_shape
     for _, step in frontend_steps:
@@ -194,8 +194,8 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
     }
     model = g.model("input", input_shape, output, len(classes),
                     {f"skaudio.{k}": json.dumps(v) for k, v in metadata.items()})
-    if quantize == "int8":
-        model = _quantize_int8(onnx, model, frontend_nodes)
+    if quantize == "int8-dynamic":
+        model = _quantize_dynamic(onnx, model, frontend_nodes)
     _compact_names(model)
     onnx.save(model, os.fspath(path))
 
@@ -206,13 +206,13 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
                     + [(network_name, deployed)])
 
 
-def _quantize_int8(onnx, model, exclude):
+def _quantize_dynamic(onnx, model, exclude):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "float32.onnx", Path(tmp) / "int8.onnx"
         onnx.save(model, source)
-        quantize_dynamic(source, target, op_types_to_quantize=QUANTIZED_OPS,
+        quantize_dynamic(source, target, op_types_to_quantize=DYNAMIC_OPS,
                          per_channel=True, weight_type=QuantType.QInt8,
                          nodes_to_exclude=exclude)
         return onnx.load(target)

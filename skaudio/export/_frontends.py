@@ -54,7 +54,7 @@ def _mel_spectrogram(step, g, x, shape):
     basis = librosa.filters.mel(sr=step.sr, n_fft=n_fft, n_mels=step.n_mels,
                                 fmin=step.fmin, fmax=step.fmax, htk=step.htk,
                                 norm=step.norm)
-    return g.op("MatMul", power, g.const(basis.T, "mel_basis"), hint="mel")
+    return g.op("MatMul", power, g.table(basis.T, "mel_basis"), hint="mel")
 
 
 def _log_compression(step, g, x, shape):
@@ -112,7 +112,7 @@ def _pcen(step, g, x, shape):
     # frames last: (n, bands[, channels], frames) @ A.T
     perm = [0, *range(2, len(shape) + 1), 1]
     back = [0, len(shape), *range(1, len(shape))]
-    M = g.op("Add", g.op("MatMul", g.op("Transpose", X, perm=perm), g.const(A.T)),
+    M = g.op("Add", g.op("MatMul", g.op("Transpose", X, perm=perm), g.table(A.T, "pcen")),
              g.const(start))
     M = g.op("Transpose", M, perm=back)
     eps, gain, bias, power = step.eps, step.gain, step.bias, step.power

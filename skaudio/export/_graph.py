@@ -34,8 +34,9 @@ class GraphBuilder:
         The ``onnx`` package (imported by :func:`require_onnx`).
     """
 
-    def __init__(self, onnx):
+    def __init__(self, onnx, *, int8_weights=False):
         self.onnx = onnx
+        self.int8_weights = int8_weights
         self.nodes = []
         self.initializers = []
         self._names = set()
@@ -54,6 +55,39 @@ class GraphBuilder:
         name = self.name(hint)
         self.initializers.append(self.onnx.numpy_helper.from_array(value, name))
         return name
+
+    def weight(self, value, hint, axis):
+        """A layer's weight tensor: float32, or int8 with a scale per slice along ``axis``.
+
+        With ``int8_weights`` the file stores ``round(value / scale)`` as 8-bit
+        integers, symmetric (zero point 0), with ``scale = max |w| / 127`` of
+        each output channel (the slices along ``axis``), and a
+        ``DequantizeLinear`` node restores float weights when the graph runs:
+        activations and arithmetic stay float32, as in TensorFlow Lite's
+        dynamic-range quantisation, and only the weights' rounding remains.
+        """
+        value = np.asarray(value, dtype=np.float32)
+        if not self.int8_weights:
+            return self.const(value, hint)
+        other = tuple(i for i in range(value.ndim) if i != axis)
+        peak = np.abs(value).max(axis=other, keepdims=True)
+        scale = np.where(peak > 0, peak / 127, 1).astype(np.float32)
+        quantized = np.clip(np.rint(value / scale), -127, 127).astype(np.int8)
+        return self.op("DequantizeLinear", self.const(quantized, f"{hint}_int8", np.int8),
+                       self.const(scale.ravel(), f"{hint}_scale"), hint=hint, axis=axis)
+
+    def table(self, value, hint):
+        """A front-end's fixed table (the mel basis): float32, or float16 with ``int8_weights``.
+
+        float16 keeps every entry's relative precision (5e-4), which a table
+        with a wide dynamic range needs: rounded to int8 against each mel
+        filter's peak, the filters' small edge weights changed the quiet bands
+        of a log-mel spectrogram by whole bels (measured).
+        """
+        if not self.int8_weights:
+            return self.const(value, hint)
+        return self.op("Cast", self.const(value, f"{hint}_float16", np.float16),
+                       hint=hint, to=self.onnx.TensorProto.FLOAT)
 
     def op(self, op_type, *inputs, hint=None, n_outputs=1, **attributes):
         """Add one node; its output name (a tuple of them for ``n_outputs > 1``)."""

@@ -166,7 +166,7 @@ class KerasConverter:
         if config["data_format"] != "channels_last":
             raise ValueError(f"Layer {layer.name!r}: only channels_last can be exported.")
         W, b = self._weights_with_batch_norm(layer, kernel, bias, batch_norm, 0)
-        y = self.g.op("Conv", x.name, self.g.const(W, f"{layer.name}_W"),
+        y = self.g.op("Conv", x.name, self.g.weight(W, f"{layer.name}_W", axis=0),
                       self.g.const(b, f"{layer.name}_b"), hint=layer.name,
                       kernel_shape=list(W.shape[2:]), strides=list(_pair(config["strides"])),
                       dilations=list(_pair(config["dilation_rate"])), group=group,
@@ -194,7 +194,7 @@ class KerasConverter:
         weights = layer.get_weights()
         W, b = self._weights_with_batch_norm(
             layer, weights[0], weights[1] if len(weights) > 1 else None, batch_norm, 1)
-        y = self.g.op("Gemm", x.name, self.g.const(W, f"{layer.name}_W"),
+        y = self.g.op("Gemm", x.name, self.g.weight(W, f"{layer.name}_W", axis=1),
                       self.g.const(b, f"{layer.name}_b"), hint=layer.name)
         return _activation(self.g, Tensor(y, 2), layer.get_config()["activation"],
                            layer.name)
