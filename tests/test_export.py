@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from skaudio import (
     PCEN,
     CABCNNClassifier,
+    Deltas,
     LogCompression,
     LogThreshold,
     MelSpectrogram,
@@ -103,6 +104,17 @@ def test_every_exportable_frontend_computes_as_in_python(frontend, data, tmp_pat
     pipe.fit(data.data, data.target)
     deployed = export_network(pipe, tmp_path / "net.onnx", quantize=None)
     assert isinstance(deployed, ONNXClassifier)
+    np.testing.assert_allclose(deployed.predict_proba(data.data),
+                               pipe.predict_proba(data.data), atol=1e-4)
+
+
+@pytest.mark.parametrize("padding", [False, True])
+def test_the_dcase_frontend_with_deltas_computes_as_in_python(padding, data, tmp_path):
+    pipe = make_pipeline(mel(), LogCompression(), MinMaxScale(),
+                         Deltas(width=5, padding=padding), tiny_network(epochs=1))
+    pipe.fit(data.data, data.target)
+    deployed = export_network(pipe, tmp_path / "net.onnx", quantize=None)
+    assert deployed.metadata_["frontend_steps"][-1] == "Deltas"
     np.testing.assert_allclose(deployed.predict_proba(data.data),
                                pipe.predict_proba(data.data), atol=1e-4)
 

@@ -14,7 +14,7 @@ import librosa
 import numpy as np
 import scipy.signal
 
-from ..features import MelSpectrogram, MinMaxScale
+from ..features import Deltas, MelSpectrogram, MinMaxScale
 from ..frontends import PCEN, LogCompression, LogThreshold, PerSampleNorm
 
 LN10 = np.log(10.0)
@@ -131,6 +131,37 @@ def _pcen(step, g, x, shape):
     return g.op("Mul", g.op("Sub", grown, g.const(1.0)), g.const(bias**power), hint="pcen")
 
 
+def _deltas(step, g, x, shape):
+    if len(shape) != 2:
+        raise ValueError(f"Deltas reads (n, frames, bands); got samples of shape {shape}.")
+    n_frames, _ = shape
+    if step.padding:
+        # Savitzky-Golay filters with edges: linear along time, so one matrix
+        # per channel, read off the step itself on impulses (frames x frames).
+        impulses = np.eye(n_frames)[:, :, np.newaxis]
+        out = step.transform(impulses)[:, :, 0, :]  # (frames in, frames out, 3)
+        T = np.concatenate([out[:, :, c] for c in range(3)], axis=1)
+        frames_last = g.op("Transpose", x, perm=[0, 2, 1])  # (n, bands, frames)
+        y = g.op("MatMul", frames_last, g.table(T, "deltas"))
+        y = g.op("Reshape", y, g.const([0, 0, 3, n_frames], dtype=np.int64))
+        return g.op("Transpose", y, perm=[0, 3, 1, 2], hint="deltas")
+    # The regression delta over valid frames is a convolution along time.
+    h = step.width // 2
+    kernel = np.arange(-h, h + 1) / (2 * np.sum(np.arange(1, h + 1) ** 2))
+    kernel = g.const(kernel.reshape(1, 1, -1, 1))
+    image = g.op("Unsqueeze", x, g.const([1], dtype=np.int64))  # (n, 1, frames, bands)
+    delta = g.op("Conv", image, kernel)
+    delta_delta = g.op("Conv", delta, kernel)
+
+    def frames(t, cut):
+        return g.op("Slice", t, g.const([cut], dtype=np.int64),
+                    g.const([-cut], dtype=np.int64), g.const([2], dtype=np.int64))
+
+    channels = [frames(image, 2 * h), frames(delta, h), delta_delta]  # (n, 1, out, bands)
+    y = g.op("Concat", *channels, axis=1)
+    return g.op("Transpose", y, perm=[0, 2, 3, 1], hint="deltas")
+
+
 #: Exactly these classes (a subclass may compute something else).
 CONVERTERS = {
     MelSpectrogram: _mel_spectrogram,
@@ -139,6 +170,7 @@ CONVERTERS = {
     LogThreshold: _log_threshold,
     MinMaxScale: _min_max_scale,
     PCEN: _pcen,
+    Deltas: _deltas,
 }
 
 

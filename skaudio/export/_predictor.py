@@ -62,10 +62,10 @@ class ONNXClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from skaudio.export import ONNXClassifier
-    >>> ONNXClassifier("model.onnx").fit([[0.0]], [0])
+    >>> ONNXClassifier("model.onnx").fit([[0.0]], [0])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: ONNXClassifier is inference-only ...
+    TypeError: ONNXClassifier is inference-only: ...export it again with ...
     """
 
     def __init__(self, path, n_threads=None):
