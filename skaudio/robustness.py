@@ -352,15 +352,82 @@ def robustness_report(estimator, X, y, *, gains_db=(0.0, -10.0, -20.0, -30.0),
     report = RobustnessReport(name or type(estimator).__name__)
     for fold, (train, test) in enumerate(cv.split(X, y, groups)):
         model = clone(estimator).fit(X[train], y[train])
-        X_test, y_test = X[test], y[test]
-        noise_test = noise if np.ndim(noise) == 1 or len(noise) == 1 else noise[test]
-        for gain in gains_db:
-            report.rows.append({"kind": "gain", "value": float(gain), "fold": fold,
-                                "score": float(model.score(apply_gain(X_test, gain), y_test))})
-        for snr in snrs_db:
-            mixed = mix_at_snr(X_test, noise_test, snr)
-            report.rows.append({"kind": "snr", "value": float(snr), "fold": fold,
-                                "score": float(model.score(mixed, y_test))})
+        report.rows += _condition_scores(model, X, y, test, noise, gains_db, snrs_db, fold)
+    return report
+
+
+def _condition_scores(model, X, y, test, noise, gains_db, snrs_db, fold):
+    """Rows of ``model``'s accuracy on ``X[test]`` under every gain and SNR."""
+    X_test, y_test = X[test], y[test]
+    noise_test = noise if np.ndim(noise) == 1 or len(noise) == 1 else noise[test]
+    rows = [{"kind": "gain", "value": float(gain), "fold": fold,
+             "score": float(model.score(apply_gain(X_test, gain), y_test))}
+            for gain in gains_db]
+    rows += [{"kind": "snr", "value": float(snr), "fold": fold,
+              "score": float(model.score(mix_at_snr(X_test, noise_test, snr), y_test))}
+             for snr in snrs_db]
+    return rows
+
+
+def fitted_robustness_report(fitted, X, y, *, test_indices=None,
+                             gains_db=(0.0, -10.0, -20.0, -30.0),
+                             snrs_db=(np.inf, 15.0, 9.0, 3.0), noise=None, name=None,
+                             random_state=None):
+    """:func:`robustness_report` of pipelines already fitted: nothing is refitted.
+
+    Scores a fitted pipeline on ``X`` (an evaluation set) under every gain and
+    SNR, or, with ``test_indices``, each of several fitted pipelines (the
+    estimators of a cross-validation, ``cross_validate(...,
+    return_estimator=True, return_indices=True)``) on its own test fold.
+
+    Parameters
+    ----------
+    fitted : classifier or list of classifiers
+        Fitted pipelines taking waveforms; a list goes with ``test_indices``.
+    X : ndarray of shape (n_clips, n_samples)
+    y : array-like of shape (n_clips,)
+    test_indices : list of arrays or None, default=None
+        The test clips of each pipeline of ``fitted``.
+    gains_db, snrs_db, noise, name, random_state
+        As :func:`robustness_report`.
+
+    Returns
+    -------
+    RobustnessReport
+        One fold per pipeline.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skaudio import MelSpectrogram, LogThreshold, TemporalStatistics
+    >>> from skaudio.datasets import make_audio_classification
+    >>> data = make_audio_classification(n_samples=40, n_classes=2, random_state=0)
+    >>> pipe = make_pipeline(MelSpectrogram(n_mels=32), LogThreshold(),
+    ...                      TemporalStatistics(), LogisticRegression())
+    >>> pipe = pipe.fit(data.data, data.target)
+    >>> report = fitted_robustness_report(pipe, data.data, data.target,
+    ...                                   gains_db=(0, -20), snrs_db=(), random_state=0)
+    >>> [(kind, value) for kind, value, *_ in report.summary()]
+    [('gain', 0.0), ('gain', -20.0)]
+    """
+    X = check_waveforms(X, name="fitted_robustness_report")
+    y = np.asarray(y)
+    if test_indices is None:
+        fitted, test_indices = [fitted], [np.arange(len(y))]
+    elif len(fitted) != len(test_indices):
+        raise ValueError(f"fitted_robustness_report: {len(fitted)} pipelines but "
+                         f"{len(test_indices)} test folds; give one fold per pipeline.")
+    for value in (*gains_db, *snrs_db):
+        check_scalar_real(value, "gains_db/snrs_db", owner="fitted_robustness_report",
+                          allow_inf=True)
+    if noise is None:
+        noise = pink_noise((1, X.shape[1]), random_state=check_random_state(random_state))
+        noise = noise.astype(X.dtype)
+    report = RobustnessReport(name or type(fitted[0]).__name__)
+    for fold, (model, test) in enumerate(zip(fitted, test_indices)):
+        report.rows += _condition_scores(model, X, y, np.asarray(test), noise, gains_db,
+                                         snrs_db, fold)
     return report
 
 

@@ -1,6 +1,7 @@
 """Datasets: a synthetic generator and loaders for audio kept on disk."""
 
 from ._loaders import (
+    load_audio_csv,
     load_audio_folder,
     load_esc50,
     load_fsdd,
@@ -10,6 +11,7 @@ from ._synthetic import SOUND_CLASSES, make_audio_classification
 
 __all__ = [
     "SOUND_CLASSES",
+    "load_audio_csv",
     "load_audio_folder",
     "load_esc50",
     "load_fsdd",

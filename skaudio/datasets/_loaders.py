@@ -8,6 +8,7 @@ downloaded: point ``path`` at a copy of the dataset.
 
 import csv
 import os
+import re
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -109,15 +110,44 @@ def load_fsdd(path, *, split=None, return_waveforms=False, sr=8000, duration=1.0
     return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
 
 
-def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, return_waveforms=False,
-                      sr=16000, duration=None, pad_mode="constant", n_jobs=None):
+def _groups_from_names(filenames, pattern):
+    """Group ids from a regular expression on the file names (its first group)."""
+    regex = re.compile(pattern)
+    groups = []
+    for name in filenames:
+        match = regex.search(os.path.basename(name))
+        if match is None:
+            raise ValueError(
+                f"The group pattern {pattern!r} does not match the file name "
+                f"{os.path.basename(name)!r} ({name}); every file needs a group.")
+        groups.append(match.group(1) if regex.groups else match.group(0))
+    return np.asarray(groups)
+
+
+def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, group_pattern=None,
+                      return_waveforms=False, sr=16000, duration=None, pad_mode="constant",
+                      n_jobs=None):
     """Load a class-per-subfolder layout: ``path/<class>/<file>``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder holding one subfolder of audio files per class.
+    extensions : tuple of str, default=(".wav", ".flac", ".ogg", ".mp3")
+    group_pattern : str or None, default=None
+        A regular expression searched in every file name: its first group (or
+        the whole match) is the file's group, its source (speaker, session,
+        original recording), for grouped cross-validation. FSDD's
+        ``{digit}_{speaker}_{index}.wav`` gives speakers with ``"_([a-z]+)_"``.
+    return_waveforms, sr, duration, pad_mode, n_jobs
+        Decoding, as :class:`skaudio.AudioLoader`.
 
     Returns
     -------
     Bunch
         ``filenames``, ``target`` (int), ``target_names`` (the sorted folder
-        names), and ``data``/``sr`` with ``return_waveforms``.
+        names), ``groups`` (string ids, or None without ``group_pattern``),
+        and ``data``/``sr`` with ``return_waveforms``.
 
     Examples
     --------
@@ -138,7 +168,55 @@ def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, return_waveforms=Fal
             f"No audio files ({', '.join(extensions)}) in class subfolders of {path!r}."
         )
     bunch = Bunch(filenames=np.array(filenames), target=np.array(target),
-                  target_names=names)
+                  target_names=names,
+                  groups=None if group_pattern is None
+                  else _groups_from_names(filenames, group_pattern))
+    return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
+
+
+def load_audio_csv(path, *, return_waveforms=False, sr=16000, duration=None,
+                   pad_mode="constant", n_jobs=None):
+    """Load the files a CSV lists, with columns ``path,label[,group]``.
+
+    Relative paths are relative to the CSV's folder. ``group`` (optional) is
+    each file's source (speaker, session, original recording), for grouped
+    cross-validation.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV file, with a header row.
+    return_waveforms, sr, duration, pad_mode, n_jobs
+        Decoding, as :class:`skaudio.AudioLoader`.
+
+    Returns
+    -------
+    Bunch
+        ``filenames``, ``target`` (int), ``target_names`` (the sorted labels),
+        ``groups`` (string ids, or None without a ``group`` column), and
+        ``data``/``sr`` with ``return_waveforms``.
+
+    Examples
+    --------
+    >>> bunch = load_audio_csv("my_sounds.csv")  # doctest: +SKIP
+    """
+    path = os.fspath(path)
+    rows = _read_csv(path, "CSV", ["path", "label"])
+    folder = os.path.dirname(os.path.abspath(path))
+    empty = [i for i, r in enumerate(rows, start=2) if not (r["path"] or "").strip()
+             or not (r["label"] or "").strip()]
+    if empty:
+        raise ValueError(f"CSV {path!r}: row {empty[0]} has an empty path or label.")
+    names, target = np.unique([r["label"].strip() for r in rows], return_inverse=True)
+    groups = None
+    if "group" in rows[0]:
+        groups = np.asarray([(r["group"] or "").strip() for r in rows])
+        if (groups == "").any():
+            raise ValueError(f"CSV {path!r}: row {int(np.argmax(groups == '')) + 2} has "
+                             "an empty group; give every file one or drop the column.")
+    bunch = Bunch(
+        filenames=np.array([os.path.join(folder, r["path"].strip()) for r in rows]),
+        target=target, target_names=[str(n) for n in names], groups=groups)
     return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
 
 

@@ -12,7 +12,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .._version import __version__
-from ..estimators._base import NetworkClassifier
 from ..features import MelSpectrogram
 from ._frontends import convert_frontend, exportable
 from ._graph import GraphBuilder, require_onnx
@@ -28,6 +27,9 @@ DYNAMIC_OPS = ["Conv", "MatMul", "Gemm"]
 
 def _split(estimator):
     """``(python_steps, frontend_steps, network_name, network)`` of what is exported."""
+    # Here, not at the top: ONNXClassifier (this package) predicts without Keras.
+    from ..estimators._base import NetworkClassifier
+
     if isinstance(estimator, Pipeline):
         *steps, (name, network) = estimator.steps
     else:
@@ -210,6 +212,9 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
                            if step not in (None, "passthrough")],
         "python_steps": [name for name, _ in python_steps],
         "network": type(network).__name__,
+        # A file that reads waveforms: their sample rate (input_shape: samples).
+        "sample_rate": next((step.sr for _, step in frontend_steps[:1]
+                             if type(step) is MelSpectrogram), None),
         "version": __version__,
     }
     model = g.model("input", input_shape, output, len(classes),
