@@ -3,8 +3,8 @@
     python benchmarks/run_all.py [--quick] [--only NAME ...] [--skip NAME ...]
 
 Runs each ``benchmarks/<name>.py`` (helpers starting with ``_``, this script,
-``report.py`` and the long ``persa_plus_paper.py``, ``training_defaults.py`` and
-``dcase_networks.py`` excepted) with this
+``report.py`` and the long ``persa_plus_paper.py``, ``training_defaults.py``,
+``dcase_networks.py`` and ``two_stage.py`` excepted) with this
 interpreter, one after the other so that they do not compete for the cores,
 prints each one's output, a summary of exit statuses and times, and finally
 runs ``report.py`` to rewrite docs/benchmarks.md's benchmark table from

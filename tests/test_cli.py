@@ -194,3 +194,21 @@ def test_the_console_script_runs_in_a_fresh_process(trained):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "path,label"
     assert "Warning" not in result.stderr  # Keras's and JAX's messages stay hidden
+
+
+def test_a_flat_folder_with_labels_and_groups_in_the_file_names(tmp_path, capsys):
+    # FSDD's layout: recordings/{digit}_{speaker}_{index}.wav
+    data = make_audio_classification(n_samples=24, n_classes=2, duration=0.5, sr=SR,
+                                     random_state=1)
+    (tmp_path / "recordings").mkdir()
+    for i, (x, t, g) in enumerate(zip(data.data, data.target, data.groups)):
+        sf.write(tmp_path / "recordings" / f"{t}_speaker{'abcdef'[g % 6]}_{i}.wav", x, SR)
+    out = tmp_path / "model.joblib"
+    assert main(["train", str(tmp_path / "recordings"), "--out", str(out), "--label-pattern",
+                 r"^(\d)_", "--group-pattern", r"_(speaker[a-z])_", *FAST]) == 0
+    info = json.loads((tmp_path / "model.joblib.json").read_text())
+    assert info["classes"] == ["0", "1"] and info["grouped"]
+    assert "no groups given" not in capsys.readouterr().err
+    assert main(["train", str(tmp_path / "recordings"), "--out", str(out), "--label-pattern",
+                 r"^(\d)_", "--group-pattern", r"_(nobody)_", *FAST]) == 1
+    assert "does not match the file name" in capsys.readouterr().err

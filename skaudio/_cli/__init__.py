@@ -30,6 +30,10 @@ def _data_options(parser, *, sample_rate=True):
         parser.add_argument("--duration", type=float, default=1.0,
                             help="seconds of every clip: longer files are cut, shorter "
                                  "padded with silence (default 1.0)")
+    parser.add_argument("--label-pattern", metavar="REGEX",
+                        help="regular expression whose first group in a file name is its "
+                             "class, for a folder of files without class sub-folders; "
+                             "FSDD: '^(\\d)_'")
     parser.add_argument("--group-pattern", metavar="REGEX",
                         help="regular expression whose first group in a file name is its "
                              "source (speaker, session), for grouped cross-validation; "

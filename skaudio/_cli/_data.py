@@ -9,17 +9,19 @@ import numpy as np
 from ._console import CLIError, write_atomically
 
 
-def read_dataset(source, *, sr, duration, group_pattern, on_error, console):
+def read_dataset(source, *, sr, duration, group_pattern, on_error, console,
+                 label_pattern=None):
     """Decode DATA (class folders or a CSV) into waveforms, labels and groups."""
     from ..datasets import load_audio_csv, load_audio_folder
     from ..io import load_files
 
     if os.path.isdir(source):
-        bunch = load_audio_folder(source, group_pattern=group_pattern)
+        bunch = load_audio_folder(source, label_pattern=label_pattern,
+                                  group_pattern=group_pattern)
     elif os.path.isfile(source) and source.lower().endswith(".csv"):
-        if group_pattern is not None:
-            raise CLIError("--group-pattern applies to folders; a CSV gives groups in "
-                           "its 'group' column")
+        if group_pattern is not None or label_pattern is not None:
+            raise CLIError("--label-pattern and --group-pattern apply to folders; a CSV "
+                           "gives labels and groups in its columns")
         bunch = load_audio_csv(source)
     elif os.path.exists(source):
         raise CLIError(f"{source} is neither a folder of class sub-folders nor a .csv file")

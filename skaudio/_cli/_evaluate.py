@@ -16,6 +16,7 @@ def run(args, console):
     sr, duration = int(info["sample_rate"]), float(info["duration"])
     X, y, groups, _, skipped = read_dataset(args.data, sr=sr, duration=duration,
                                             group_pattern=args.group_pattern,
+                                            label_pattern=args.label_pattern,
                                             on_error=args.on_error, console=console)
     known = set(np.asarray(model.classes_).tolist())
     unknown = sorted(set(y.tolist()) - known)

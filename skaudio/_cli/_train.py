@@ -87,6 +87,7 @@ def run(args, console):
     pipe, grid = build_pipeline(args)  # bad parameters fail before decoding
     X, y, groups, _, skipped = read_dataset(args.data, sr=args.sr, duration=args.duration,
                                             group_pattern=args.group_pattern,
+                                            label_pattern=args.label_pattern,
                                             on_error=args.on_error, console=console)
     check_folds(y, groups, args.folds)
     notes = []

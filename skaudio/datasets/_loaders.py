@@ -110,30 +110,36 @@ def load_fsdd(path, *, split=None, return_waveforms=False, sr=8000, duration=1.0
     return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
 
 
-def _groups_from_names(filenames, pattern):
-    """Group ids from a regular expression on the file names (its first group)."""
+def _from_names(filenames, pattern, what):
+    """A value per file from a regular expression on its name (its first group)."""
     regex = re.compile(pattern)
-    groups = []
+    values = []
     for name in filenames:
         match = regex.search(os.path.basename(name))
         if match is None:
             raise ValueError(
-                f"The group pattern {pattern!r} does not match the file name "
-                f"{os.path.basename(name)!r} ({name}); every file needs a group.")
-        groups.append(match.group(1) if regex.groups else match.group(0))
-    return np.asarray(groups)
+                f"The {what} pattern {pattern!r} does not match the file name "
+                f"{os.path.basename(name)!r} ({name}); every file needs a {what}.")
+        values.append(match.group(1) if regex.groups else match.group(0))
+    return np.asarray(values)
 
 
-def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, group_pattern=None,
-                      return_waveforms=False, sr=16000, duration=None, pad_mode="constant",
-                      n_jobs=None):
-    """Load a class-per-subfolder layout: ``path/<class>/<file>``.
+def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, label_pattern=None,
+                      group_pattern=None, return_waveforms=False, sr=16000, duration=None,
+                      pad_mode="constant", n_jobs=None):
+    """Load a class-per-subfolder layout ``path/<class>/<file>``, or labelled names.
 
     Parameters
     ----------
     path : str or os.PathLike
         The folder holding one subfolder of audio files per class.
     extensions : tuple of str, default=(".wav", ".flac", ".ogg", ".mp3")
+    label_pattern : str or None, default=None
+        A regular expression searched in every file name: its first group (or
+        the whole match) is the file's class, for every audio file under
+        ``path`` instead of class subfolders. FSDD's
+        ``recordings/{digit}_{speaker}_{index}.wav`` gives digits with
+        ``"^(\\d+)_"``.
     group_pattern : str or None, default=None
         A regular expression searched in every file name: its first group (or
         the whole match) is the file's group, its source (speaker, session,
@@ -155,22 +161,27 @@ def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, group_pattern=None,
     """
     path = _check_dir(path, "Audio folder", "one subfolder of audio files per class")
     extensions = tuple(e.lower() for e in extensions)
-    names = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
-    filenames, target = [], []
-    for label, name in enumerate(names):
-        for root, _, files in sorted(os.walk(os.path.join(path, name))):
+    if label_pattern is None:
+        folders = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
+    else:
+        folders = [""]
+    filenames, labels = [], []
+    for folder in folders:
+        for root, _, files in sorted(os.walk(os.path.join(path, folder))):
             for f in sorted(files):
                 if f.lower().endswith(extensions):
                     filenames.append(os.path.join(root, f))
-                    target.append(label)
+                    labels.append(folder)
     if not filenames:
-        raise ValueError(
-            f"No audio files ({', '.join(extensions)}) in class subfolders of {path!r}."
-        )
-    bunch = Bunch(filenames=np.array(filenames), target=np.array(target),
-                  target_names=names,
+        where = "under" if label_pattern is not None else "in class subfolders of"
+        raise ValueError(f"No audio files ({', '.join(extensions)}) {where} {path!r}.")
+    if label_pattern is not None:
+        labels = _from_names(filenames, label_pattern, "label")
+    names, target = np.unique(labels, return_inverse=True)
+    bunch = Bunch(filenames=np.array(filenames), target=target,
+                  target_names=[str(n) for n in names],
                   groups=None if group_pattern is None
-                  else _groups_from_names(filenames, group_pattern))
+                  else _from_names(filenames, group_pattern, "group"))
     return _finish(bunch, return_waveforms, sr, duration, pad_mode, n_jobs)
 
 

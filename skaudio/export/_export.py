@@ -25,13 +25,21 @@ QUANTIZE_OPTIONS = (None, "int8", "int8-dynamic")
 DYNAMIC_OPS = ["Conv", "MatMul", "Gemm"]
 
 
+def _flat_steps(pipeline):
+    """The steps of ``pipeline``, those of nested pipelines in their place."""
+    steps = []
+    for name, step in pipeline.steps:
+        steps += _flat_steps(step) if isinstance(step, Pipeline) else [(name, step)]
+    return steps
+
+
 def _split(estimator):
     """``(python_steps, frontend_steps, network_name, network)`` of what is exported."""
     # Here, not at the top: ONNXClassifier (this package) predicts without Keras.
     from ..estimators._base import NetworkClassifier
 
     if isinstance(estimator, Pipeline):
-        *steps, (name, network) = estimator.steps
+        *steps, (name, network) = _flat_steps(estimator)
     else:
         steps, name, network = [], None, estimator
     if not isinstance(network, NetworkClassifier):
