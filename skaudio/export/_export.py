@@ -261,8 +261,8 @@ def _latency_ms(predictor, X, n_clips):
     return 1e3 * float(np.median(times))
 
 
-def export_report(estimator, X, y, *, directory=None, n_latency=32):
-    """Export ``estimator`` in float32 and int8 and compare both with it on ``(X, y)``.
+def export_report(estimator, X, y, *, quantize=("int8",), directory=None, n_latency=32):
+    """Export ``estimator`` in float32 and quantised and compare each with it on ``(X, y)``.
 
     Parameters
     ----------
@@ -270,8 +270,10 @@ def export_report(estimator, X, y, *, directory=None, n_latency=32):
         Fitted, as :func:`export_network` takes it.
     X, y : array-like
         Test samples and labels, as ``estimator.predict`` takes them.
+    quantize : tuple of {"int8", "int8-dynamic"}, default=("int8",)
+        The quantised formats compared with float32.
     directory : str or path-like, default=None
-        Where to keep ``float32.onnx`` and ``int8.onnx``; None: a temporary
+        Where to keep ``float32.onnx``, ``int8.onnx``, ...; None: a temporary
         folder, removed afterwards.
     n_latency : int, default=32
         Clips predicted one at a time for the latency.
@@ -280,10 +282,11 @@ def export_report(estimator, X, y, *, directory=None, n_latency=32):
     -------
     dict
         ``{"keras": {...}, "float32": {...}, "int8": {...}, "size_ratio": ...}``:
-        for each, ``size_kb`` (Keras: the saved ``.keras`` file, which also
-        holds the optimiser's state), ``accuracy``, ``agreement`` (the share
-        of labels equal to the Keras model's) and ``latency_ms`` (median per
-        clip); ``size_ratio`` is int8's size over float32's.
+        for each format, ``size_kb`` (Keras: the saved ``.keras`` file, which
+        also holds the optimiser's state), ``accuracy``, ``agreement`` (the
+        share of labels equal to the Keras model's) and ``latency_ms``
+        (median per clip); ``size_ratio`` is the first quantised format's
+        size over float32's.
 
     Examples
     --------
@@ -302,13 +305,15 @@ def export_report(estimator, X, y, *, directory=None, n_latency=32):
         report = {"keras": {"size_kb": keras_file.stat().st_size / 1e3,
                             "accuracy": float(np.mean(reference == y)), "agreement": 1.0,
                             "latency_ms": _latency_ms(estimator, X, n_latency)}}
-        for quantize, name in ((None, "float32"), ("int8", "int8")):
+        for name in ("float32", *quantize):
             path = folder / f"{name}.onnx"
-            deployed = export_network(estimator, path, quantize=quantize)
+            deployed = export_network(estimator, path,
+                                      quantize=None if name == "float32" else name)
             predicted = deployed.predict(X)
             report[name] = {"size_kb": path.stat().st_size / 1e3,
                             "accuracy": float(np.mean(predicted == y)),
                             "agreement": float(np.mean(predicted == reference)),
                             "latency_ms": _latency_ms(deployed, X, n_latency)}
-    report["size_ratio"] = report["int8"]["size_kb"] / report["float32"]["size_kb"]
+    if quantize:
+        report["size_ratio"] = report[quantize[0]]["size_kb"] / report["float32"]["size_kb"]
     return report
