@@ -39,7 +39,8 @@ def write_report(path, console, *, title, info, X, y, groups, predicted, folds, 
             shortcut = shortcut_probe(spectrogram, y, groups=groups, cv=min(len(folds), 5),
                                       warn=False)
         except ValueError as exc:
-            notes.append(f"shortcut probe not applicable: {exc}")
+            reason = str(exc).removeprefix("shortcut_probe: ")
+            notes.append(f"the shortcut probe does not apply: {reason}")
     settings = {k: v for k, v in info.items() if k != "cv_scores"}
     html_report(title=title, settings=settings, scores=scores,
                 confusion=(labels, confusion_matrix(y, predicted, labels=labels)),

@@ -135,7 +135,7 @@ def run(args, console):
         "parameters": dict(split_assignment(p, "--param") for p in args.param),
         "cv_scores": {name: {"mean": float(np.mean(v)), "std": float(np.std(v)),
                              "folds": v} for name, v in scores.items()},
-        "train_seconds": time.perf_counter() - tic, "skipped_files": len(skipped),
+        "train_seconds": round(time.perf_counter() - tic, 1), "skipped_files": len(skipped),
     }
     if grid:
         info["best_parameters"] = final.best_params_
