@@ -79,9 +79,12 @@ def load_model(path, *, sr=None, duration=None):
                            "it: predict with the joblib file 'skaudio export' wrote beside it")
         info = json.loads(sidecar_path(path).read_text()) if sidecar_path(path).is_file() \
             else {}
-        if meta.get("sample_rate"):  # the file reads waveforms of a known length
-            info.update(sample_rate=meta["sample_rate"],
-                        duration=meta["input_shape"][0] / meta["sample_rate"])
+        if meta.get("sample_rate"):  # the file reads waveforms
+            shortest, longest = meta["input_samples"]
+            duration = info.get("duration") or longest / meta["sample_rate"]
+            if not shortest <= round(duration * meta["sample_rate"]) <= longest:
+                duration = longest / meta["sample_rate"]
+            info.update(sample_rate=meta["sample_rate"], duration=duration)
     else:
         import joblib
 

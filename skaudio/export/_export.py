@@ -56,12 +56,38 @@ def _split(estimator):
     return steps[:first], steps[first:], name, network
 
 
-def _graph_input_shape(frontend_steps, network):
+def _waveform_samples(mel, n_frames):
+    """The clip lengths ``(shortest, longest)`` whose mel spectrogram has ``n_frames``."""
+    hop = mel.hop_length
+    shortest = (n_frames - 1) * hop + (0 if mel.center else mel.n_fft)
+    return max(shortest, 1 if mel.center else mel.n_fft), shortest + hop - 1
+
+
+def _graph_input(frontend_steps, network):
+    """One sample's shape at the graph's input, and the range of clip lengths it reads.
+
+    A graph that starts with the mel spectrogram reads clips of any length
+    that gives the network its number of frames (the input's length axis is
+    symbolic); the range is ``None`` otherwise.
+    """
     sample_shape = tuple(network.X_shape_[1:])
-    for _, step in frontend_steps:
-        if type(step) is MelSpectrogram:
-            return (int(step.n_features_in_),)
-    return sample_shape
+    if not (frontend_steps and type(frontend_steps[0][1]) is MelSpectrogram):
+        return sample_shape, None
+    mel, after = frontend_steps[0][1], [step for _, step in frontend_steps[1:]
+                                        if step not in (None, "passthrough")]
+    # The mel frames that the steps after it (Deltas without padding drops
+    # some) turn into the network's input.
+    for n_frames in range(sample_shape[0], sample_shape[0] + 1024):
+        shape = (n_frames, mel.n_mels)
+        try:
+            for step in after:
+                shape = step.transform(np.zeros((1, *shape), np.float32)).shape[1:]
+        except ValueError:  # too few frames for a step (Deltas' filter)
+            continue
+        if shape == sample_shape:
+            return (None,), _waveform_samples(mel, n_frames)
+    raise ValueError("The front-end's output does not match the network's input; "
+                     "was the pipeline fitted?")
 
 
 def _check_labels(classes):
@@ -197,8 +223,8 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
     _check_labels(classes)
 
     g = GraphBuilder(onnx, int8_weights=quantize == "int8")
-    input_shape = _graph_input_shape(frontend_steps, network)
-    x, shape = "input", input_shape
+    input_shape, samples = _graph_input(frontend_steps, network)
+    x, shape = "input", input_shape if samples is None else (samples[0],)
     for _, step in frontend_steps:
         x = convert_frontend(step, g, x, shape)
         if step not in (None, "passthrough"):
@@ -215,6 +241,7 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
         "classes": classes.tolist(),
         "classes_dtype": classes.dtype.str if classes.dtype != object else "object",
         "input_shape": list(input_shape),
+        "input_samples": None if samples is None else list(samples),
         "quantize": quantize,
         "frontend_steps": [type(step).__name__ for _, step in frontend_steps
                            if step not in (None, "passthrough")],

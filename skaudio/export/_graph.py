@@ -100,13 +100,15 @@ class GraphBuilder:
     def model(self, input_name, input_shape, output_name, n_outputs, metadata):
         """The finished ``onnx.ModelProto``: one float32 input, one output.
 
-        ``input_shape`` is one sample's shape; the batch axis is named ``n``.
+        ``input_shape`` is one sample's shape (``None``: any length, the axis
+        named ``samples``); the batch axis is named ``n``.
         """
         helper = self.onnx.helper
         graph = helper.make_graph(
             self.nodes, "skaudio",
             [helper.make_tensor_value_info(input_name, self.onnx.TensorProto.FLOAT,
-                                           ["n", *input_shape])],
+                                           ["n", *("samples" if d is None else d
+                                                   for d in input_shape)])],
             [helper.make_tensor_value_info(output_name, self.onnx.TensorProto.FLOAT,
                                            ["n", n_outputs])],
             initializer=self.initializers)

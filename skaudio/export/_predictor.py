@@ -134,13 +134,22 @@ class ONNXClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ prediction
     def _check_X(self, X):
-        shape = tuple(self.metadata_["input_shape"])
+        meta = self.metadata_
+        shape = tuple(meta["input_shape"])
         X = np.asarray(X, dtype=np.float32)
-        if X.shape[1:] != shape:
+        fits = X.ndim == 1 + len(shape) and all(
+            d is None or d == n for d, n in zip(shape, X.shape[1:]))
+        samples = meta.get("input_samples")
+        if samples is not None and fits and not samples[0] <= X.shape[1] <= samples[1]:
             raise ValueError(
-                f"The exported network reads samples of shape {shape}; got {X.shape[1:]} "
-                f"(X of shape {X.shape}). Give it what the exported steps were fitted on"
-                + _after_python_steps(self.metadata_))
+                f"The exported network reads clips of {samples[0]} to {samples[1]} samples "
+                f"(the number of frames it was trained on); got {X.shape[1]}. Cut or pad "
+                "the clips to the training duration (AudioLoader(duration=...)).")
+        if not fits:
+            expected = "(n_clips, n_samples)" if samples is not None else f"(n, *{shape})"
+            raise ValueError(
+                f"The exported network reads X of shape {expected}; got {X.shape}. Give "
+                f"it what the exported steps were fitted on{_after_python_steps(meta)}")
         if not np.isfinite(X).all():
             raise ValueError("X contains NaN or infinity; the exported network needs "
                              "finite input.")
