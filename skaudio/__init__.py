@@ -33,7 +33,7 @@ from .frontends import (  # noqa: E402
 from .hierarchy import TwoStageClassifier  # noqa: E402
 from .io import AudioLoader, load_audio  # noqa: E402
 from .pooling import TemporalStatistics  # noqa: E402
-from .preprocessing import TrimSilence  # noqa: E402
+from .preprocessing import PreEmphasis, TrimSilence  # noqa: E402
 from .waveform import WaveformMaxPool  # noqa: E402
 
 # Keras-backed parts load on first use, so that the front-ends import fast.
@@ -88,6 +88,7 @@ __all__ = [
     "PCEN",
     "PerSampleNorm",
     "PersaPlus",
+    "PreEmphasis",
     "TemporalStatistics",
     "VGGLikeClassifier",
     "VGGishEmbedder",

@@ -17,12 +17,24 @@ Per-class metrics (AP, AUC) are undefined for a class without positive samples
 per-class functions report them as NaN.
 
 The ``*_scorer`` objects are scikit-learn scorers (``make_scorer`` on
-``predict_proba``) for ``cross_val_score`` and ``GridSearchCV``.
+``predict_proba``) for ``cross_val_score`` and ``GridSearchCV``;
+:func:`top_k_scorer` makes the top-k accuracy scorer of Abrol and Sharma's
+Tables II and IV.
+
+:func:`intra_cluster_distance` and :func:`inter_cluster_centroid_distance`
+measure how an embedding clusters by label (Abrol and Sharma, VI-B).
 """
 
 import numpy as np
 from scipy import stats
-from sklearn.metrics import average_precision_score, make_scorer, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    make_scorer,
+    pairwise_distances,
+    pairwise_distances_chunked,
+    roc_auc_score,
+    top_k_accuracy_score,
+)
 from sklearn.utils.validation import check_array, check_consistent_length
 
 __all__ = [
@@ -33,11 +45,14 @@ __all__ = [
     "d_prime",
     "d_prime_score",
     "d_prime_scorer",
+    "inter_cluster_centroid_distance",
+    "intra_cluster_distance",
     "map_at_3_scorer",
     "map_at_k",
     "mean_average_precision",
     "mean_average_precision_scorer",
     "paired_t_test",
+    "top_k_scorer",
 ]
 
 
@@ -295,6 +310,191 @@ def paired_t_test(scores_a, scores_b):
             "class (identical models?); the t statistic is undefined."
         )
     return stats.ttest_rel(a[keep], b[keep])
+
+
+class _TopKScorer:
+    """Top-k accuracy of a fitted classifier's scores; see :func:`top_k_scorer`."""
+
+    def __init__(self, k, labels, response_method):
+        self.k = k
+        self.labels = labels
+        self.response_method = response_method
+
+    def __call__(self, estimator, X, y_true, sample_weight=None):
+        methods = ((self.response_method,) if isinstance(self.response_method, str)
+                   else tuple(self.response_method))
+        method = next((m for m in methods if hasattr(estimator, m)), None)
+        if method is None:
+            raise AttributeError(
+                f"top_k_scorer: {type(estimator).__name__} has none of the methods "
+                f"{list(methods)} that give class scores."
+            )
+        y_score = np.asarray(getattr(estimator, method)(X))
+        labels = self.labels
+        if labels is None:
+            labels = getattr(estimator, "classes_", None)
+        if labels is not None and len(labels) == 2 and y_score.ndim == 2:
+            y_score = y_score[:, 1]  # scikit-learn's binary form: the positive class's
+        return top_k_accuracy_score(y_true, y_score, k=self.k, labels=labels,
+                                    sample_weight=sample_weight)
+
+    def __repr__(self):
+        return f"top_k_scorer(k={self.k})"
+
+
+def top_k_scorer(k=3, *, labels=None, response_method="predict_proba"):
+    """A scorer of top-k accuracy, for ``cross_validate`` and ``GridSearchCV``.
+
+    The score is the fraction of samples whose true class is among the ``k``
+    classes of highest score (``sklearn.metrics.top_k_accuracy_score``), the
+    "Top-K" accuracy of Abrol and Sharma's Tables II and IV (``k=3``). The
+    scores come from the estimator's ``response_method``, and each column is
+    the class of the estimator's ``classes_``, so a test fold missing a class
+    is scored correctly (``make_scorer(top_k_accuracy_score, ...)`` raises
+    there, as it infers the classes from the fold's labels).
+
+    Parameters
+    ----------
+    k : int, default=3
+    labels : array-like of shape (n_classes,), default=None
+        The sorted class of each score column; None takes the estimator's
+        ``classes_``.
+    response_method : str or sequence of str, default="predict_proba"
+        The estimator's method giving ``(n_samples, n_classes)`` scores; the
+        first one the estimator has, of a sequence.
+
+    Returns
+    -------
+    callable
+        ``scorer(estimator, X, y_true, sample_weight=None) -> float``.
+
+    References
+    ----------
+    .. [1] Abrol and Sharma, "Learning hierarchy aware embedding from raw
+       audio for acoustic scene classification", IEEE/ACM TASLP 28, 2020,
+       Tables II, IV and V.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_validate
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scores = cross_validate(LogisticRegression(max_iter=500), X, y, cv=3,
+    ...                         scoring={"top1": top_k_scorer(k=1), "top2": top_k_scorer(k=2)})
+    >>> bool((scores["test_top2"] >= scores["test_top1"]).all())
+    True
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"top_k_scorer: k must be a positive integer; got {k!r}.")
+    if labels is not None:
+        labels = np.asarray(labels)
+    return _TopKScorer(int(k), labels, response_method)
+
+
+def _check_clusters(embeddings, labels, name):
+    X = check_array(embeddings, dtype=np.float64, input_name="embeddings")
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"{name}: labels must be 1-D, one per embedding; got shape "
+                         f"{labels.shape}.")
+    check_consistent_length(X, labels)
+    classes, codes = np.unique(labels, return_inverse=True)
+    return X, classes, codes
+
+
+def intra_cluster_distance(embeddings, labels, *, metric="euclidean"):
+    """Intra-cluster distance (ICD): the mean over clusters of their mean pairwise distance.
+
+    "The average over clusters of the average distance between all points
+    inside a cluster" (Abrol and Sharma, VI-B, Table VII): for every label,
+    the mean distance over all pairs of distinct points with that label;
+    then the unweighted mean of those over the labels. Lower is better. A
+    cluster of one point has no pair and is left out. Euclidean distance by
+    default: the paper does not name it, but reports ICDs up to 6.12, beyond
+    the range of a cosine distance (at most 2).
+
+    Parameters
+    ----------
+    embeddings : array-like of shape (n_samples, n_features)
+    labels : array-like of shape (n_samples,)
+        The cluster (class) of each embedding.
+    metric : str or callable, default="euclidean"
+        A distance of ``sklearn.metrics.pairwise_distances`` (zero from a point
+        to itself).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    .. [1] Abrol and Sharma, "Learning hierarchy aware embedding from raw
+       audio for acoustic scene classification", IEEE/ACM TASLP 28, 2020,
+       section VI-B, Table VII.
+
+    Examples
+    --------
+    >>> X = [[0, 0], [0, 2], [0, 4], [10, 0], [13, 4]]
+    >>> round(intra_cluster_distance(X, [0, 0, 0, 1, 1]), 4)  # mean of (2 + 4 + 2) / 3 and 5
+    3.8333
+    """
+    X, classes, codes = _check_clusters(embeddings, labels, "intra_cluster_distance")
+    means = []
+    for k in range(classes.shape[0]):
+        members = X[codes == k]
+        n = members.shape[0]
+        if n < 2:
+            continue
+        total = sum(float(chunk.sum()) for chunk in
+                    pairwise_distances_chunked(members, metric=metric))
+        means.append(total / (n * (n - 1)))  # each pair twice, the diagonal zero
+    if not means:
+        raise ValueError("intra_cluster_distance is undefined: no label has two or more "
+                         "embeddings.")
+    return float(np.mean(means))
+
+
+def inter_cluster_centroid_distance(embeddings, labels, *, metric="euclidean"):
+    """Inter-cluster centroid distance (ICCD): the mean distance between cluster centroids.
+
+    "The average distance between all cluster centroids" (Abrol and Sharma,
+    VI-B, Table VII): the centroid of a label is the mean of its embeddings,
+    and the result the mean distance over all pairs of distinct centroids.
+    Higher is better. Euclidean by default, as for
+    :func:`intra_cluster_distance`.
+
+    Parameters
+    ----------
+    embeddings : array-like of shape (n_samples, n_features)
+    labels : array-like of shape (n_samples,)
+        At least two distinct labels.
+    metric : str or callable, default="euclidean"
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    .. [1] Abrol and Sharma (2020), section VI-B, Table VII.
+
+    Examples
+    --------
+    >>> X = [[0, 0], [0, 2], [3, 5], [3, 3], [6, 1], [6, -1]]
+    >>> labels = [0, 0, 1, 1, 2, 2]        # centroids (0, 1), (3, 4), (6, 0)
+    >>> round(inter_cluster_centroid_distance(X, labels), 4)  # (18**0.5 + 37**0.5 + 5) / 3
+    5.1085
+    """
+    X, classes, codes = _check_clusters(embeddings, labels,
+                                        "inter_cluster_centroid_distance")
+    if classes.shape[0] < 2:
+        raise ValueError("inter_cluster_centroid_distance needs at least two distinct "
+                         f"labels; got {classes.shape[0]}.")
+    centroids = np.stack([X[codes == k].mean(axis=0) for k in range(classes.shape[0])])
+    distances = pairwise_distances(centroids, metric=metric)
+    upper = np.triu_indices(classes.shape[0], k=1)
+    return float(distances[upper].mean())
 
 
 mean_average_precision_scorer = make_scorer(mean_average_precision,

@@ -1,4 +1,5 @@
-"""Waveform preprocessing of Xu's thesis (5.2.1): silence trimming, peak normalisation."""
+"""Waveform preprocessing: silence trimming and peak normalisation (Xu's thesis,
+5.2.1), pre-emphasis and mean normalisation (Abrol and Sharma, IV-C)."""
 
 from numbers import Integral, Real
 
@@ -8,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._params import BOOL, POSITIVE_INT, check_params
+from ._stateless import StatelessTransformer
 from ._validation import check_waveforms
 from .base import ArrayOutputMixin, VersionedStateMixin
 from .io import PAD_MODES, fit_length
@@ -172,3 +174,142 @@ class TrimSilence(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def pre_emphasis(y, coef=0.97, *, center=True):
+    """Pre-emphasise waveforms, then subtract each one's mean.
+
+    ``out[t] = y[t] - coef * y[t - 1]`` along the last axis, the first sample
+    kept as it is (``out[0] = y[0]``, the filter starting from rest); with
+    ``center`` each waveform's mean (of the pre-emphasised samples) is then
+    subtracted. Nothing is divided: the paper names mean normalisation only.
+
+    Parameters
+    ----------
+    y : ndarray of shape (..., n_samples)
+        Floating waveforms.
+    coef : float, default=0.97
+        The pre-emphasis coefficient; 0 leaves the waveform as it is.
+    center : bool, default=True
+        Subtract each waveform's mean afterwards.
+
+    Returns
+    -------
+    ndarray of the shape and dtype of ``y``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pre_emphasis(np.array([1.0, 2.0, 3.0]), coef=0.5, center=False)
+    array([1. , 1.5, 2. ])
+    >>> pre_emphasis(np.array([1.0, 2.0, 3.0]), coef=0.5)     # minus the mean 1.5
+    array([-0.5,  0. ,  0.5])
+    """
+    out = y.copy()
+    out[..., 1:] -= np.asarray(coef, dtype=y.dtype) * y[..., :-1]
+    if center:
+        out -= out.mean(axis=-1, keepdims=True)
+    return out
+
+
+class PreEmphasis(ArrayOutputMixin, StatelessTransformer):
+    """Pre-emphasis then per-clip mean normalisation of raw waveforms (Abrol and Sharma).
+
+    Waveforms ``(n_clips, n_samples)`` -> waveforms of the same shape: each
+    clip is filtered by ``y[t] = x[t] - coef * x[t - 1]`` (first sample kept),
+    which lifts the high frequencies, and its mean is subtracted. This is the
+    input conditioning of Abrol and Sharma's raw-waveform network: "A
+    pre-emphasis step followed by mean normalization prior to feeding the raw
+    input to network was observed to be helpful for the overall training
+    convergence" (section IV-C). The paper gives no coefficient (0.97 is the
+    usual one, librosa's default) and normalises the mean only, so the clips
+    are not divided by their standard deviation; each clip's own mean is
+    subtracted (a statistic of that clip alone), so the transformer is
+    stateless and cannot leak test data. See :func:`pre_emphasis`.
+
+    Parameters
+    ----------
+    coef : float, default=0.97
+        Pre-emphasis coefficient, in [0, 1]; 0 only removes the mean.
+    center : bool, default=True
+        Subtract each clip's mean (after the pre-emphasis).
+
+    See Also
+    --------
+    skaudio.networks.build_raw_waveform_network : the network this feeds.
+
+    References
+    ----------
+    .. [1] Abrol and Sharma, "Learning hierarchy aware embedding from raw
+       audio for acoustic scene classification", IEEE/ACM TASLP 28, 2020,
+       section IV-C.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0]])
+    >>> PreEmphasis(coef=0.5).fit_transform(X)
+    array([[-0.75, -0.25,  0.25,  0.75],
+           [ 0.75, -0.25, -0.25, -0.25]])
+    """
+
+    _parameter_constraints = {
+        "coef": [Interval(Real, 0, 1, closed="both")],
+        "center": BOOL,
+    }
+    _three_d_input = False
+
+    def __init__(self, coef=0.97, center=True):
+        self.coef = coef
+        self.center = center
+
+    @classmethod
+    def _get_test_params(cls):
+        """Cheap configurations for the common tests (see :mod:`skaudio.discovery`)."""
+        return [{}, {"coef": 0.5, "center": False}]
+
+    def _check_input(self, X):
+        return check_waveforms(X, name=type(self).__name__)
+
+    def fit(self, X, y=None):
+        """Check the parameters and the waveforms; nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        return super().fit(X, y)
+
+    def transform(self, X):
+        """Pre-emphasise every clip and subtract its mean.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples)
+
+        Returns
+        -------
+        ndarray of shape (n_clips, n_samples)
+            float32 or float64 as the input (integer PCM becomes float32).
+        """
+        self._check_params()
+        X = self._check_input(X)
+        return pre_emphasis(X, self.coef, center=self.center)
+
+    def _feature_names_out(self, input_features):
+        # Sample t of the output comes from samples t and t - 1 of the input.
+        if input_features is None:
+            return [f"sample{i}" for i in range(self.n_features_in_)]
+        names = [str(name) for name in input_features]
+        if len(names) != self.n_features_in_:
+            raise ValueError(
+                f"{type(self).__name__}: input_features should have {self.n_features_in_} "
+                f"names, one per sample seen in fit; got {len(names)}."
+            )
+        return names

@@ -40,7 +40,7 @@ EXPECTED_FAILED_CHECKS = {
     **{name: {"check_n_features_in_after_fitting": STATELESS}
        for name in ("MelSpectrogram", "LogCompression", "PerSampleNorm", "PersaPlus",
                     "LogThreshold", "PCEN", "TemporalStatistics", "TrimSilence",
-                    "MinMaxScale")},
+                    "MinMaxScale", "PreEmphasis")},
     "WaveformMaxPool": {"check_n_features_in_after_fitting": STATELESS},
     "CABCNNClassifier": {
         check: (

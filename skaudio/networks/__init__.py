@@ -25,10 +25,12 @@ from .embedding_backends import (
 )
 from .fcnn import build_fcnn, build_fsfcnn
 from .mobilenet import build_mobilenet_v2
+from .raw_waveform import build_raw_waveform_network
 from .resnet import build_two_path_resnet
 from .vgg_like import build_vgg_like
 from .vggish import build_vggish
 
 __all__ = ["build_cab_cnn", "build_embedding_dnn", "build_embedding_lstm", "build_fcnn",
            "build_fsfcnn", "build_mobilenet_v2", "build_multi_level_attention",
-           "build_two_path_resnet", "build_vgg_like", "build_vggish"]
+           "build_raw_waveform_network", "build_two_path_resnet", "build_vgg_like",
+           "build_vggish"]
