@@ -115,6 +115,9 @@ def _compact_names(model):
 
     for tensor in model.graph.initializer:
         tensor.name = short(tensor.name)
+    for sparse in model.graph.sparse_initializer:
+        sparse.values.name = short(sparse.values.name)
+        sparse.indices.name = short(sparse.indices.name)
     for node in model.graph.node:
         node.name = ""
         node.input[:] = [short(n) for n in node.input]
@@ -150,8 +153,9 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
       further from the float model (``benchmarks/export.py``).
     * ``None``: float32 weights, the reference of size and accuracy.
 
-    The front-end is never quantised: its tables (the mel basis, PCEN's
-    smoothing) are float16 in an int8 file, float32 otherwise.
+    The front-end is never quantised: the mel basis is stored sparse (its
+    non-zero entries, float32), PCEN's smoothing matrix float16 in an int8
+    file and float32 otherwise.
 
     Needs the optional packages onnx and onnxruntime
     (``pip install "skaudio[export]"``).
@@ -269,13 +273,28 @@ def export_network(estimator, path, *, quantize="int8", frontend=True):
 def _quantize_dynamic(onnx, model, exclude):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    # onnxruntime's quantiser reads dense initializers only: the sparse tables
+    # (the mel basis) go in dense and come out sparse again.
+    sparse = {t.values.name: t for t in model.graph.sparse_initializer}
+    for name, tensor in sparse.items():
+        dense = np.zeros(int(np.prod(tensor.dims)), np.float32)
+        dense[onnx.numpy_helper.to_array(tensor.indices)] = \
+            onnx.numpy_helper.to_array(tensor.values)
+        model.graph.initializer.append(
+            onnx.numpy_helper.from_array(dense.reshape(tuple(tensor.dims)), name))
+    del model.graph.sparse_initializer[:]
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "float32.onnx", Path(tmp) / "int8.onnx"
         onnx.save(model, source)
         quantize_dynamic(source, target, op_types_to_quantize=DYNAMIC_OPS,
                          per_channel=True, weight_type=QuantType.QInt8,
                          nodes_to_exclude=exclude)
-        return onnx.load(target)
+        quantized = onnx.load(target)
+    tables = [t for t in quantized.graph.initializer if t.name in sparse]
+    for tensor in tables:
+        quantized.graph.initializer.remove(tensor)
+        quantized.graph.sparse_initializer.append(sparse[tensor.name])
+    return quantized
 
 
 def _latency_ms(predictor, X, n_clips):

@@ -39,6 +39,7 @@ class GraphBuilder:
         self.int8_weights = int8_weights
         self.nodes = []
         self.initializers = []
+        self.sparse_initializers = []
         self._names = set()
 
     def name(self, hint):
@@ -77,13 +78,28 @@ class GraphBuilder:
                        self.const(scale.ravel(), f"{hint}_scale"), hint=hint, axis=axis)
 
     def table(self, value, hint):
-        """A front-end's fixed table (the mel basis): float32, or float16 with ``int8_weights``.
+        """A front-end's fixed table (the mel basis, PCEN's smoothing matrix).
 
-        float16 keeps every entry's relative precision (5e-4), which a table
-        with a wide dynamic range needs: rounded to int8 against each mel
-        filter's peak, the filters' small edge weights changed the quiet bands
-        of a log-mel spectrogram by whole bels (measured).
+        A mostly-zero table (the mel basis: each FFT bin in at most two
+        filters) is stored as a sparse initializer, its non-zero values in
+        float32 (exact, about a tenth of the dense size); runtimes make it
+        dense at load. A dense one is float32, or float16 with
+        ``int8_weights``: float16 keeps every entry's relative precision
+        (5e-4), which tables of a wide dynamic range need; rounded to int8
+        against each mel filter's peak, the filters' small edge weights
+        changed the quiet bands of a log-mel spectrogram by whole bels
+        (measured).
         """
+        value = np.asarray(value, dtype=np.float32)
+        nonzero = np.flatnonzero(value)
+        if nonzero.size < value.size / 4:
+            name = self.name(hint)
+            helper, numpy_helper = self.onnx.helper, self.onnx.numpy_helper
+            self.sparse_initializers.append(helper.make_sparse_tensor(
+                numpy_helper.from_array(value.ravel()[nonzero], name),
+                numpy_helper.from_array(nonzero.astype(np.int64), self.name(f"{hint}_at")),
+                list(value.shape)))
+            return name
         if not self.int8_weights:
             return self.const(value, hint)
         return self.op("Cast", self.const(value, f"{hint}_float16", np.float16),
@@ -111,7 +127,7 @@ class GraphBuilder:
                                                    for d in input_shape)])],
             [helper.make_tensor_value_info(output_name, self.onnx.TensorProto.FLOAT,
                                            ["n", n_outputs])],
-            initializer=self.initializers)
+            initializer=self.initializers, sparse_initializer=self.sparse_initializers)
         model = helper.make_model(
             graph, producer_name="skaudio",
             opset_imports=[helper.make_operatorsetid("", OPSET)])
