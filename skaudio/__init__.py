@@ -40,6 +40,7 @@ from .waveform import WaveformMaxPool  # noqa: E402
 _LAZY = {
     "CABCNNClassifier": "skaudio.estimators",
     "VGGLikeClassifier": "skaudio.estimators",
+    "RawWaveformClassifier": "skaudio.estimators",
     "EmbeddingDNNClassifier": "skaudio.estimators",
     "EmbeddingLSTMClassifier": "skaudio.estimators",
     "MultiLevelAttentionClassifier": "skaudio.estimators",
@@ -73,6 +74,7 @@ __all__ = [
     "GeometricMeanEnsemble",
     "GeometricMeanVotingClassifier",
     "MobileNetV2Classifier",
+    "RawWaveformClassifier",
     "ResNetClassifier",
     "MultiLevelAttentionClassifier",
     "TrimSilence",

@@ -51,6 +51,15 @@ EXPECTED_FAILED_CHECKS = {
         )
         for check in ("check_n_features_in_after_fitting", "check_classifiers_train")
     },
+    "RawWaveformClassifier": {
+        check: (
+            "The raw-waveform network classifies clips of any length by their windows "
+            "(Abrol and Sharma, section IV): predict takes clips of other lengths than "
+            "fit saw, which both checks assert to raise (check_classifiers_train as its "
+            "last step; test_raw_waveform.py checks training and prediction)."
+        )
+        for check in ("check_n_features_in_after_fitting", "check_classifiers_train")
+    },
     "VGGishEmbedder": {
         check: (
             "VGGish embeds every 0.96 s segment of a clip of any length (clips are "

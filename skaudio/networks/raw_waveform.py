@@ -349,7 +349,10 @@ class FrameAttentionPooling(keras.layers.Layer):
     def call(self, inputs):
         hidden = ops.tanh(ops.matmul(inputs, self.kernel) + self.bias)
         scores = ops.squeeze(ops.matmul(hidden, self.score_vector), axis=-1)
-        weights = ops.softmax(scores, axis=-1)
+        if inputs.shape[1] == 1:  # one frame: its weight is 1 (softmax of one score)
+            weights = ops.ones_like(scores)
+        else:
+            weights = ops.softmax(scores, axis=-1)
         pooled = ops.einsum("bf,bfd->bd", weights, inputs)
         return [pooled, weights] if self.return_attention else pooled
 
