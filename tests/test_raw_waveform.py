@@ -94,3 +94,41 @@ def test_the_gru_variant_trains(data):
     clf = RawWaveformClassifier(attention=False, recurrent="gru", epochs=2,
                                 **TINY).fit(X, y)
     assert clf.predict_proba(X[:3]).shape == (3, 4)
+
+
+def test_the_embedding_transformer_and_the_transfer_recipe(data, tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    from skaudio import RawWaveformEmbedding
+
+    X, y = data
+    embedding = RawWaveformEmbedding(RawWaveformClassifier(epochs=5, **TINY)).fit(X, y)
+    Z = embedding.transform(X)
+    assert Z.shape == (len(X), 8) and np.isfinite(Z).all()
+    np.testing.assert_allclose(Z, embedding.classifier_.embed(X))
+    assert list(embedding.get_feature_names_out())[:2] == ["embedding0", "embedding1"]
+    again = RawWaveformEmbedding(RawWaveformClassifier(epochs=5, **TINY)).fit(X, y)
+    np.testing.assert_array_equal(again.transform(X), Z)  # int random_state
+    joblib.dump(embedding, tmp_path / "embedding.joblib")
+    np.testing.assert_allclose(joblib.load(tmp_path / "embedding.joblib").transform(X), Z,
+                               rtol=1e-6)
+    # The paper's transfer recipe: a polynomial SVM on the embeddings.
+    recipe = make_pipeline(RawWaveformEmbedding(RawWaveformClassifier(epochs=5, **TINY)),
+                           SVC(kernel="poly", degree=3)).fit(X, y)
+    np.testing.assert_array_equal(recipe[0].transform(X), Z)
+    assert recipe.score(X, y) > 0.25
+
+
+def test_fine_tune_starts_from_the_fitted_network_on_new_labels(data):
+    from skaudio import RawWaveformEmbedding
+
+    X, y = data
+    embedding = RawWaveformEmbedding(RawWaveformClassifier(epochs=5, **TINY)).fit(X, y)
+    new_labels = np.where(y < 2, "low", "high")  # two new classes
+    tuned = embedding.fine_tune(X, new_labels, epochs=1, learning_rate=1e-9)
+    assert list(tuned.classifier_.classes_) == ["high", "low"]
+    old = embedding.classifier_._heads_model().get_layer("fc2").get_weights()[0]
+    new = tuned.classifier_._heads_model().get_layer("fc2").get_weights()[0]
+    np.testing.assert_allclose(new, old, atol=1e-5)  # started from it, barely moved
+    assert embedding.classifier_.classes_.size == 4  # the original is untouched

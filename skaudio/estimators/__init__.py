@@ -14,11 +14,11 @@ from ._embedding import (
     EmbeddingLSTMClassifier,
     MultiLevelAttentionClassifier,
 )
-from ._raw_waveform import RawWaveformClassifier
+from ._raw_waveform import RawWaveformClassifier, RawWaveformEmbedding
 from ._vgg_like import VGGLikeClassifier
 
 __all__ = ["CABCNNClassifier", "EmbeddingDNNClassifier", "EmbeddingLSTMClassifier",
            "FCNNClassifier", "FsFCNNClassifier", "MobileNetV2Classifier",
            "MultiLevelAttentionClassifier", "NetworkClassifier", "RawWaveformClassifier",
-           "ResNetClassifier",
+           "RawWaveformEmbedding", "ResNetClassifier",
            "VGGLikeClassifier", "enable_compilation_cache"]

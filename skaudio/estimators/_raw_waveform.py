@@ -5,7 +5,13 @@ from numbers import Real
 
 import keras
 import numpy as np
-from sklearn.base import _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -261,6 +267,13 @@ class RawWaveformClassifier(NetworkClassifier):
             filters=None if self.filters is None else tuple(self.filters),
             hidden_units=self.hidden_units, attention_units=self.attention_units,
             orthogonal_penalty=self.orthogonal_penalty)
+        donor = getattr(self, "_donor_weights", None)
+        if donor is not None:  # fine-tuning: every layer that fits starts trained
+            for layer in network.layers:
+                weights = donor.get(layer.name)
+                if weights is not None and [w.shape for w in weights] == [
+                        tuple(v.shape) for v in layer.weights]:
+                    layer.set_weights(weights)
         outputs = network.output
         heads = [outputs["fine"]] if n_coarse is None else [
             outputs["fine"], outputs["coarse"], outputs["prototype"]]
@@ -344,6 +357,31 @@ class RawWaveformClassifier(NetworkClassifier):
         windows, clips = cut_windows(X, window, hop)
         return super().predict_proba(windows), clips, X.shape[0]
 
+    def _heads_model(self):
+        return next(layer for layer in self.model_.layers
+                    if layer.name == "raw_waveform_heads")
+
+    def embed(self, X):
+        """The audio embedding of every clip: the mean of its windows' embeddings.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples)
+
+        Returns
+        -------
+        ndarray of shape (n_clips, embedding_dim)
+            (``recurrent``: the recurrent layers' units.)
+        """
+        check_is_fitted(self, "model_")
+        X = self._check_clips(X)
+        window, hop, _, _ = self._window_geometry()
+        windows, clips = cut_windows(X, window, hop)
+        heads = self._heads_model()
+        embedder = keras.Model(heads.input, heads.get_layer("embedding").output)
+        out = embedder.predict(windows, batch_size=self.batch_size, verbose=0)
+        return average_per_clip(np.asarray(out), clips, X.shape[0])
+
     def predict_proba(self, X):
         """Fine class probabilities, the mean of each clip's windows'."""
         outputs, clips, n_clips = self._window_outputs(X)
@@ -358,3 +396,103 @@ class RawWaveformClassifier(NetworkClassifier):
         n_fine, n_coarse = len(self.classes_), len(self.coarse_classes_)
         proba = average_per_clip(outputs[:, n_fine:n_fine + n_coarse], clips, n_clips)
         return self.coarse_classes_[np.argmax(proba, axis=1)]
+
+
+class RawWaveformEmbedding(TransformerMixin, MetaEstimatorMixin, BaseEstimator):
+    """The raw-waveform network's 128-D audio embedding as a transformer.
+
+    ``fit(X, y)`` trains a clone of ``classifier`` (a
+    :class:`RawWaveformClassifier`, hierarchy included); ``transform(X)``
+    returns each clip's embedding, the mean over its windows. Followed by a
+    polynomial SVM it is the paper's transfer recipe (section V-D)::
+
+        make_pipeline(PreEmphasis(), RawWaveformEmbedding(clf), StandardScaler(),
+                      SVC(kernel="poly", degree=3))
+
+    :meth:`fine_tune` trains on a new label set starting from the fitted
+    network (every layer but the heads; the paper's transfer experiment).
+
+    Parameters
+    ----------
+    classifier : RawWaveformClassifier or None, default=None
+        None: ``RawWaveformClassifier()``.
+
+    Attributes
+    ----------
+    classifier_ : RawWaveformClassifier
+        The fitted clone.
+
+    References
+    ----------
+    .. [1] V. Abrol and P. Sharma, "Learning Hierarchy Aware Embedding From Raw
+       Audio for Acoustic Scene Classification", IEEE/ACM TASLP 2020, section V-D.
+
+    Examples
+    --------
+    >>> from skaudio import RawWaveformClassifier
+    >>> from skaudio.estimators import RawWaveformEmbedding
+    >>> RawWaveformEmbedding(RawWaveformClassifier(embedding_dim=64))
+    RawWaveformEmbedding(classifier=RawWaveformClassifier(embedding_dim=64))
+    """
+
+    _parameter_constraints = {"classifier": [RawWaveformClassifier, None]}
+
+    def __init__(self, classifier=None):
+        self.classifier = classifier
+
+    @classmethod
+    def _get_test_params(cls):
+        return [{"classifier": RawWaveformClassifier(
+            **RawWaveformClassifier._get_test_params()[0])}]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.non_deterministic = (self.classifier is None
+                                  or self.classifier.random_state is None)
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on clips ``X`` with labels ``y``; returns self."""
+        base = RawWaveformClassifier() if self.classifier is None else self.classifier
+        self.classifier_ = clone(base).fit(X, y, sample_weight=sample_weight)
+        self.n_features_in_ = self.classifier_.n_features_in_
+        return self
+
+    def transform(self, X):
+        """Embeddings ``(n_clips, embedding_dim)``."""
+        check_is_fitted(self, "classifier_")
+        return self.classifier_.embed(X)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "classifier_")
+        n = self.classifier_._heads_model().get_layer("embedding").output.shape[-1]
+        return np.asarray([f"embedding{i}" for i in range(n)], dtype=object)
+
+    def fine_tune(self, X, y, **classifier_params):
+        """A new embedding trained on ``(X, y)`` from this one's network.
+
+        The new labels (and hierarchy, in ``classifier_params``) may differ:
+        the heads start afresh, every other layer from this embedding's
+        weights. ``classifier_params`` (``epochs``, ``learning_rate``, ...)
+        override the fitted classifier's parameters.
+
+        Returns
+        -------
+        RawWaveformEmbedding
+            Fitted.
+        """
+        check_is_fitted(self, "classifier_")
+        heads = self.classifier_._heads_model()
+        donor = {layer.name: layer.get_weights() for layer in heads.layers
+                 if layer.name not in ("fine", "coarse", "prototype")}
+        tuned = clone(self.classifier_).set_params(**classifier_params)
+        tuned._donor_weights = donor
+        try:
+            tuned.fit(X, y)
+        finally:
+            tuned._donor_weights = None
+        result = RawWaveformEmbedding(clone(tuned))
+        result.classifier_, result.n_features_in_ = tuned, tuned.n_features_in_
+        return result
