@@ -105,6 +105,19 @@ def markdown(payload):
     return "\n".join(lines + dynamic) + "\n"
 
 
+def goals(rows):
+    """The issue's goals: int8 loses at most 0.5 points and is at most 1/4 of float32."""
+    out = []
+    for r in rows:
+        drop = 100 * (r["keras"]["accuracy"] - r["int8"]["accuracy"])
+        out += [{"figure": f"{r['system']}: int8 accuracy drop (FSDD digits)", "value": drop,
+                 "unit": "points", "goal": "<= 0.5", "met": bool(drop <= 0.5)},
+                {"figure": f"{r['system']}: int8 / float32 file size",
+                 "value": r["size_ratio"], "unit": "x", "goal": "<= 0.25x",
+                 "met": bool(r["size_ratio"] <= 0.25)}]
+    return out
+
+
 def main():
     from skaudio.export import export_report
 
@@ -144,7 +157,8 @@ def main():
             f"{report['int8']['accuracy']:.3f}, size int8/float32 "
             f"{report['size_ratio']:.3f}")
     payload = {"setup": {"train": int(len(y_train)), "test": int(len(y_test)),
-                         "epochs": args.epochs, "sr": SR}, "rows": rows}
+                         "epochs": args.epochs, "sr": SR}, "rows": rows,
+               "goals": goals(rows)}
     name = "export_quick" if args.quick else "export"
     write(name, payload)
     text = markdown(payload)
