@@ -39,6 +39,6 @@ def test_cli_help_lists_demo():
 
 def test_cli_rejects_unknown_command(capsys):
     with pytest.raises(SystemExit) as info:
-        main(["train"])
+        main(["frobnicate"])
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err

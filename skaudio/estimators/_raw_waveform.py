@@ -129,8 +129,7 @@ class RawWaveformClassifier(NetworkClassifier):
     coarse_weight, prototype_weight : float, default=1.0
     margin : float, default=1.0
     orthogonal_penalty : float, default=1e-4
-    **training_params
-        The common training parameters (:class:`NetworkClassifier`).
+    {training_parameters}
 
     Attributes
     ----------
