@@ -4,7 +4,8 @@
 
 Runs each ``benchmarks/<name>.py`` (helpers starting with ``_``, this script,
 ``report.py`` and the long ``persa_plus_paper.py``, ``training_defaults.py``,
-``dcase_networks.py`` and ``two_stage.py`` excepted) with this
+``dcase_networks.py``, ``two_stage.py``, ``export.py`` and ``raw_waveform.py``
+excepted) with this
 interpreter, one after the other so that they do not compete for the cores,
 prints each one's output, a summary of exit statuses and times, and finally
 runs ``report.py`` to rewrite docs/benchmarks.md's benchmark table from
@@ -28,7 +29,7 @@ from _common import SKIPPED
 
 HERE = Path(__file__).resolve().parent
 NOT_BENCHMARKS = {"run_all", "report", "persa_plus_paper", "training_defaults",
-                  "dcase_networks"}
+                  "dcase_networks", "two_stage", "export", "raw_waveform"}
 
 
 def benchmarks():
