@@ -298,8 +298,8 @@ def test_report_renders_in_headless_chromium(tmp_path):
     pytest.importorskip("matplotlib", reason="the report's figures need matplotlib")
     browser = find_browser()
     if browser is None:
-        pytest.skip(f"no headless browser: none of {', '.join(BROWSERS)} is on PATH "
-                    "(Debian: apt-get install chromium)")
+        pytest.skip(reason=f"no headless browser: none of {', '.join(BROWSERS)} is on "
+                           "PATH (Debian: apt-get install chromium)")
     page = full_report(path=tmp_path / "report.html")
     checked = tmp_path / "checked.html"
     checked.write_text(with_check_script(page), encoding="utf-8")
