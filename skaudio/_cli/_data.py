@@ -39,6 +39,15 @@ def read_dataset(source, *, sr, duration, group_pattern, on_error, console,
     return decoded.data, labels, groups, bunch.filenames[decoded.decoded], decoded.errors
 
 
+def label_scores(y_true, y_pred):
+    """The PERSA+/CAB-CNN papers' scores of one set of predictions (``PAPER_SCORING``)."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    return {"accuracy": float(accuracy_score(y_true, y_pred)),
+            "unweighted_recall": float(balanced_accuracy_score(y_true, y_pred)),
+            "macro_f1": float(f1_score(y_true, y_pred, average="macro"))}
+
+
 def sidecar_path(model_path):
     """``model.joblib`` -> ``model.joblib.json``: what the model was trained on."""
     return Path(f"{os.fspath(model_path)}.json")

@@ -3,12 +3,12 @@
 import numpy as np
 
 from ._console import CLIError
-from ._data import load_model, read_dataset
+from ._data import label_scores, load_model, read_dataset
 from ._report import write_report
 
 
 def run(args, console):
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+    from sklearn.metrics import accuracy_score
 
     from ..robustness import make_gain_version, make_interference_version
 
@@ -26,9 +26,7 @@ def run(args, console):
     with console.progress(f"predicting {len(y)} files", 1) as update:
         predicted = model.predict(X)
         update(1)
-    scores = {"accuracy": [accuracy_score(y, predicted)],
-              "unweighted_recall": [balanced_accuracy_score(y, predicted)],
-              "macro_f1": [f1_score(y, predicted, average="macro")]}
+    scores = {name: [value] for name, value in label_scores(y, predicted).items()}
     for name, (value,) in scores.items():
         console.info(f"{name:>18}: {100 * value:.1f} %")
     # The PERSA+ paper's protocols on this data: v3, one random gain per class;

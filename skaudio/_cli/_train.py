@@ -7,7 +7,7 @@ import numpy as np
 
 from .._version import __version__
 from ._console import CLIError
-from ._data import read_dataset, save_model, sidecar_path
+from ._data import label_scores, read_dataset, save_model, sidecar_path
 from ._report import write_report
 
 NO_GROUPS = ("no groups given (--group-pattern, or a 'group' column in the CSV): clips of "
@@ -79,10 +79,7 @@ def check_folds(y, groups, folds):
 
 def run(args, console):
     from sklearn.base import clone
-    from sklearn.metrics import get_scorer
     from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
-
-    from ..evaluation import PAPER_SCORING
 
     pipe, grid = build_pipeline(args)  # bad parameters fail before decoding
     X, y, groups, _, skipped = read_dataset(args.data, sr=args.sr, duration=args.duration,
@@ -105,8 +102,7 @@ def run(args, console):
         estimator = GridSearchCV(pipe, grid, cv=inner, scoring="accuracy")
         notes.append(f"grid search over {grid} inside every fold (nested cross-validation)")
 
-    scorers = {name: get_scorer(scoring) for name, scoring in PAPER_SCORING.items()}
-    scores = {name: [] for name in scorers}
+    scores = {}
     folds, predicted = [], np.empty(len(y), dtype=y.dtype)
     splits = list(cv.split(X, y, groups))
     tic = time.perf_counter()
@@ -115,9 +111,9 @@ def run(args, console):
             fitted = clone(estimator).fit(X[train], y[train],
                                           **({"groups": groups[train]}
                                              if grid and groups is not None else {}))
-            for name, scorer in scorers.items():
-                scores[name].append(float(scorer(fitted, X[test], y[test])))
-            predicted[test] = fitted.predict(X[test])
+            predicted[test] = fitted.predict(X[test])  # once: scores and confusion
+            for name, value in label_scores(y[test], predicted[test]).items():
+                scores.setdefault(name, []).append(value)
             if args.report:  # the report scores each fold's model under gains and noise
                 folds.append((fitted, test))
             update(k)
