@@ -36,6 +36,14 @@ from .pooling import TemporalStatistics  # noqa: E402
 from .preprocessing import PreEmphasis, TrimSilence  # noqa: E402
 from .waveform import WaveformMaxPool  # noqa: E402
 
+# The modules of the API reference; their ``__all__`` are the public names.
+PUBLIC_MODULES = tuple("skaudio" + suffix for suffix in (
+    "", ".augment", ".balance", ".base", ".caching", ".datasets", ".demo", ".diagnostics",
+    ".discovery", ".embedding", ".ensemble", ".estimators", ".evaluation", ".expansion",
+    ".export", ".features", ".frontends", ".hierarchy", ".io", ".metrics", ".networks",
+    ".persistence", ".pooling", ".preprocessing", ".ragged", ".report", ".robustness",
+    ".systems", ".waveform", ".windows"))
+
 # Keras-backed parts load on first use, so that the front-ends import fast.
 _LAZY = {
     "CABCNNClassifier": "skaudio.estimators",

@@ -8,6 +8,14 @@ for ``training=True`` only.
 import keras
 import numpy as np
 
+__all__ = [
+    "RandomGain",
+    "random_time_crop",
+    "spec_augment",
+    "swap_channels",
+]
+
+
 
 @keras.saving.register_keras_serializable(package="skaudio")
 class RandomGain(keras.layers.Layer):

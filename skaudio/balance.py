@@ -16,6 +16,11 @@ from sklearn.utils import check_random_state
 from ._validation import check_labels, check_positive_int, check_scalar_real, check_waveforms
 from .expansion import _pitch_shift_clips
 
+__all__ = [
+    "pitch_shift_balance",
+]
+
+
 
 def pitch_shift_balance(X, y, *, sr, groups=None, n_per_class=None, max_semitones=12,
                         random_state=None):

@@ -7,6 +7,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._version import __version__
 
+__all__ = [
+    "ArrayOutputMixin",
+    "InconsistentSkaudioVersionWarning",
+    "VersionedStateMixin",
+]
+
+
 
 class InconsistentSkaudioVersionWarning(UserWarning):
     """A pickled estimator was saved by another skaudio version than the one loading it.

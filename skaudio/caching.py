@@ -30,6 +30,11 @@ from ._sample_store import SampleStore, check_samples, sample_keys
 from ._version import __version__
 from .base import VersionedStateMixin
 
+__all__ = [
+    "CachedTransformer",
+]
+
+
 # The fit functions are cached on ``fit_key``, a hash of their other arguments
 # computed once per fit, which also keys the transforms of the fitted
 # transformer: hashing the fitted object instead would not do, since pickling

@@ -18,6 +18,12 @@ from .datasets import make_audio_classification
 from .robustness import V3_GAINS_DB, make_gain_version
 from .systems import SYSTEM_NAMES, SYSTEMS, make_frontend_pipeline
 
+__all__ = [
+    "per_class_gain",
+    "run_demo",
+]
+
+
 
 def per_class_gain(X, y, *, gains_db=V3_GAINS_DB, random_state=None):
     """Scale every clip by a gain drawn once per class from ``gains_db``.

@@ -20,6 +20,13 @@ from sklearn.utils import Bunch
 
 from ._validation import check_scalar_real, check_time_frequency
 
+__all__ = [
+    "ShortcutWarning",
+    "inaudible_features",
+    "shortcut_probe",
+]
+
+
 
 class ShortcutWarning(UserWarning):
     """Inaudible content alone predicts the labels better than chance."""

@@ -21,6 +21,12 @@ from sklearn.base import (
     TransformerMixin,
 )
 
+__all__ = [
+    "all_estimators",
+    "cheap_instances",
+]
+
+
 _TYPE_MIXINS = {
     "classifier": ClassifierMixin,
     "regressor": RegressorMixin,

@@ -18,6 +18,13 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from ._validation import check_label_vector
 from .base import VersionedStateMixin
 
+__all__ = [
+    "GeometricMeanEnsemble",
+    "GeometricMeanVotingClassifier",
+    "geometric_mean_proba",
+]
+
+
 # Probabilities are floored here before the logarithm, so a model that gives a
 # class probability 0 vetoes it without a log(0).
 TINY = 1e-12

@@ -29,6 +29,14 @@ from ._stateless import StatelessTransformer
 from ._validation import check_time_frequency, check_waveforms
 from .base import ArrayOutputMixin
 
+__all__ = [
+    "Deltas",
+    "MelSpectrogram",
+    "MinMaxScale",
+    "melspectrogram",
+]
+
+
 # Mel bands per block of the filter-bank product (see ``_mel_blocks``).
 _BANDS_PER_BLOCK = 4
 

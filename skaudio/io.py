@@ -20,6 +20,14 @@ from ._params import N_JOBS_CONSTRAINT, check_params, invalid_parameter
 from ._validation import check_paths
 from .base import ArrayOutputMixin, VersionedStateMixin
 
+__all__ = [
+    "AudioLoader",
+    "fit_length",
+    "load_audio",
+    "load_files",
+]
+
+
 PAD_MODES = ("constant", "repeat")
 # AudioLoader's: also "nan", clips at their own lengths (skaudio.ragged).
 _LOADER_PAD_MODES = (*PAD_MODES, "nan")

@@ -8,6 +8,12 @@ from ._params import invalid_parameter
 from ._stateless import StatelessTransformer
 from ._validation import check_time_frequency
 
+__all__ = [
+    "TemporalStatistics",
+    "temporal_statistics",
+]
+
+
 STATISTICS = ("mean", "std", "min", "max")
 
 

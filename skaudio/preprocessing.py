@@ -14,6 +14,14 @@ from ._validation import check_waveforms
 from .base import ArrayOutputMixin, VersionedStateMixin
 from .io import PAD_MODES, fit_length
 
+__all__ = [
+    "PreEmphasis",
+    "TrimSilence",
+    "pre_emphasis",
+    "trim_silence",
+]
+
+
 
 def trim_silence(y, *, top_db=60.0, normalize=True, length=None, pad_mode="repeat",
                  frame_length=2048, hop_length=512):

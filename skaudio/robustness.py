@@ -20,6 +20,21 @@ from sklearn.utils import check_random_state
 
 from ._validation import check_scalar_real, check_waveforms
 
+__all__ = [
+    "RobustnessReport",
+    "apply_gain",
+    "cross_validate_protocol",
+    "default_interference_plan",
+    "fitted_robustness_report",
+    "make_gain_version",
+    "make_interference_version",
+    "mix_at_snr",
+    "pink_noise",
+    "plot_robustness",
+    "robustness_report",
+]
+
+
 V3_GAINS_DB = (0.0, -10.0, -20.0, -30.0)
 
 

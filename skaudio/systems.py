@@ -11,6 +11,11 @@ from .estimators import VGGLikeClassifier
 from .features import MelSpectrogram
 from .frontends import PCEN, LogCompression, LogThreshold, PerSampleNorm, PersaPlus
 
+__all__ = [
+    "make_frontend_pipeline",
+]
+
+
 #: system name -> (front-end factory, training gain augmentation in dB)
 SYSTEMS = {
     "log": (lambda p: LogCompression(), 0.0),

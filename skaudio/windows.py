@@ -8,6 +8,13 @@ probabilities (section IV). These are the two plain functions behind that.
 
 import numpy as np
 
+__all__ = [
+    "average_per_clip",
+    "cut_windows",
+    "window_starts",
+]
+
+
 
 def window_starts(n_samples, window, hop):
     """First sample of every window of ``window`` samples, ``hop`` apart.
