@@ -1,4 +1,4 @@
-"""Run every benchmark, each in its own process, then rebuild docs/benchmarks.md's table.
+"""Run every benchmark, each in its own process, then print the table of their goals.
 
     python benchmarks/run_all.py [--quick] [--only NAME ...] [--skip NAME ...]
 
@@ -8,9 +8,10 @@ Runs each ``benchmarks/<name>.py`` (helpers starting with ``_``, this script,
 excepted) with this
 interpreter, one after the other so that they do not compete for the cores,
 prints each one's output, a summary of exit statuses and times, and finally
-runs ``report.py`` to rewrite docs/benchmarks.md's benchmark table from
-``benchmarks/results/*.json``. ``--quick`` passes ``--quick`` on: a check that
-every script runs (quick results go to ``*_quick.json`` and stay out of the
+runs ``report.py`` to print the table of goals from ``benchmarks/results/*.json``
+(the documentation build puts it on docs/benchmarks.md). ``--quick`` passes
+``--quick`` on: a check that every script runs (quick results go to
+``*_quick.json`` and stay out of the
 table). A script that exits with status 3 was skipped because an optional
 package is missing (``dask_grid_search.py`` without ``skaudio[dask]``); the
 Keras backends measured are those installed here (``backends.py --python``

@@ -1,4 +1,5 @@
-"""Grid search over PERSA+'s q, with every file's features computed once.
+"""Grid search over PERSA+'s q, with every file's features computed once
+=====================================================================
 
     python examples/cached_grid_search.py [FSDD folder]
 
@@ -10,6 +11,11 @@ the first search decodes every file once, whatever the folds and candidates,
 and a second search (over the classifier's alpha too) reads them all back.
 Without a folder argument the script writes 240 synthetic clips to a
 temporary folder and searches over those.
+
+.. note::
+
+   Not run when this documentation is built: it writes, decodes and caches audio files
+   and runs two grid searches (minutes on 2 cores).
 """
 
 import sys

@@ -1,4 +1,5 @@
-"""Grid search of a CNN pipeline on a Dask cluster: one machine or many.
+"""Grid search of a CNN pipeline on a Dask cluster: one machine or many
+====================================================================
 
     pip install "skaudio[dask]"
     python examples/dask_grid_search.py                      # a local cluster
@@ -21,6 +22,11 @@ and the front-ends already use the cores they are given.
 
 The same code runs on Ray: ``from ray.util.joblib import register_ray;
 register_ray()`` and ``joblib.parallel_backend("ray")``.
+
+.. note::
+
+   Not run when this documentation is built: it starts a Dask cluster and trains a CNN
+   per candidate and fold (needs ``skaudio[dask]``).
 """
 
 import sys

@@ -1,4 +1,5 @@
-"""Recording-device mismatch: a DCASE 2020 network trained on a few devices, tested on new ones.
+"""Recording-device mismatch: a DCASE 2020 network trained on a few devices, tested on new ones
+============================================================================================
 
     python examples/fsdd_device_mismatch.py [PATH_TO_FSDD] [--epochs 12] [--seed 0]
 
@@ -18,6 +19,12 @@ the snapshots at each cycle's end, random crops (prediction on the full
 input), SpecAugment and mixup. It prints the accuracy per device; the full
 comparison of the paper's networks and augmentations is
 ``benchmarks/dcase_networks.py``. About 3 minutes on 2 CPU cores.
+
+.. note::
+
+   Not run when this documentation is built: it needs the FSDD recordings and trains for
+   about 3 minutes; the benchmark behind it stores its figures on the
+   :doc:`reproductions page </reproductions>`.
 """
 
 import argparse

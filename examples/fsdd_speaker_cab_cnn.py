@@ -1,4 +1,5 @@
-"""Who is speaking? CAB-CNN on FSDD's recordings, each at its own length.
+"""Who is speaking? CAB-CNN on FSDD's recordings, each at its own length
+=====================================================================
 
     python examples/fsdd_speaker_cab_cnn.py [PATH_TO_FSDD] [--seed 0] [--epochs 15]
                                             [--out DIR]
@@ -15,6 +16,12 @@ the 40 classifiers; saves the confusion matrix as a PNG with scikit-learn's
 ``ConfusionMatrixDisplay`` when matplotlib is installed
 (``pip install "skaudio[plot]"``). About 3 minutes on 2 cores.
 ``benchmarks/cab_cnn.py`` repeats this over seeds against the VGG-like CNN.
+
+.. note::
+
+   Not run when this documentation is built: it needs the FSDD recordings and trains for
+   about 3 minutes; the CAB-CNN benchmark's figures are on the :doc:`reproductions page
+   </reproductions>`.
 """
 
 import argparse

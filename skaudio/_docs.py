@@ -15,7 +15,7 @@ n_jobs : int or None, default=None
     a parallel scikit-learn or joblib call (``GridSearchCV(n_jobs=...)``)
     only the share the outer parallelism leaves (the OpenMP thread limit
     joblib sets there, as scikit-learn's OpenMP-based estimators count; see
-    :mod:`skaudio._chunks`). An int is obeyed: ``-1`` every core, ``1`` one
+    ``skaudio._chunks``). An int is obeyed: ``-1`` every core, ``1`` one
     thread.""",
 }
 

@@ -25,14 +25,24 @@ class RandomGain(keras.layers.Layer):
     ``log10`` of power), where a gain of ``g`` dB is the additive offset
     ``g / 10``. One gain is drawn per sample and applied to all of its bins.
     At inference (``training=False``) the layer is the identity. LOG-AU trains
-    with ``max_db=30``, PERSA+ with ``max_db=3`` (Vrysis et al., IV and V-C).
+    with ``max_db=30``, PERSA+ with ``max_db=3`` (Vrysis et al., IV-C and V-C).
 
     Parameters
     ----------
     max_db : float
-        Half-width of the uniform gain distribution in dB.
-    seed : int or None
+        Half-width of the uniform gain distribution in dB; 0 makes the layer
+        the identity in training too.
+    seed : int or None, default=None
         Seed of the layer's random generator.
+    **kwargs : dict
+        Passed to :class:`keras.layers.Layer` (``name``, ``dtype``, ...).
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section IV-C
+       (PERSA+'s random gain of ±3 dB in training) and section V-C (LOG-AU's
+       uniform gain between -30 and 30 dB).
 
     Examples
     --------
@@ -77,6 +87,31 @@ def random_time_crop(x, n_frames, rng):
     pooling then predicts on the full input, which averages over every
     position a crop could take.
 
+    Parameters
+    ----------
+    x : ndarray of shape (batch, frames, bands[, channels])
+        A training batch.
+    n_frames : int
+        Frames kept, at most ``frames``.
+    rng : numpy.random.Generator
+        Draws each sample's start, uniform in ``0 .. frames - n_frames``.
+
+    Returns
+    -------
+    ndarray of shape (batch, n_frames, bands[, channels])
+        A new array, in the dtype of ``x``.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section 3
+       ("Random cropping": 423 frames cropped to 400).
+    .. [2] M. D. McDonnell and W. Gao, "Acoustic scene classification using deep
+       residual networks with late fusion of separated high and low frequency
+       paths," Proc. ICASSP, 2020, pp. 141-145 (where random cropping comes from,
+       as Hu et al. cite it).
+
     Examples
     --------
     >>> import numpy as np
@@ -97,6 +132,34 @@ def spec_augment(x, time_fraction, frequency_fraction, rng):
     in SpecAugment, whose mask parameter is the largest width; Hu et al. set
     it to 10 % of each axis. Masked bins take the sample's mean (0 on the
     normalised input of Park et al.). Returns a new array.
+
+    Parameters
+    ----------
+    x : ndarray of shape (batch, frames, bands[, channels])
+        A training batch.
+    time_fraction : float
+        Largest time mask, as a fraction of ``frames`` (Hu et al.: 0.1); 0
+        for none.
+    frequency_fraction : float
+        Largest frequency mask, as a fraction of ``bands`` (Hu et al.: 0.1);
+        0 for none.
+    rng : numpy.random.Generator
+        Draws the masks' widths and starts.
+
+    Returns
+    -------
+    ndarray of the shape and dtype of ``x``
+        The masked copy; a mask covers every channel of its bins.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section 3
+       ("Spectrum augmentation": masks of up to 10 % of each axis).
+    .. [2] D. S. Park et al., "SpecAugment: A simple data augmentation method for
+       automatic speech recognition," Proc. Interspeech, 2019 (time and
+       frequency masks of uniform width up to a mask parameter).
 
     Examples
     --------
@@ -129,6 +192,27 @@ def swap_channels(x, probability, rng):
     Each sample of ``x`` (channels last, at least 2) has, with
     ``probability``, two distinct channels drawn at random exchanged. Returns
     a new array.
+
+    Parameters
+    ----------
+    x : ndarray of shape (batch, ..., channels)
+        A training batch, channels last, at least 2 of them.
+    probability : float
+        Chance, in [0, 1], that a sample has two of its channels swapped.
+    rng : numpy.random.Generator
+        Draws which samples and which channels.
+
+    Returns
+    -------
+    ndarray of the shape and dtype of ``x``
+        The copy with the swaps.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section 3
+       ("Channel confusion": two channels of the input randomly swapped).
 
     Examples
     --------

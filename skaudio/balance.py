@@ -46,17 +46,27 @@ def pitch_shift_balance(X, y, *, sr, groups=None, n_per_class=None, max_semitone
         Group (source file, speaker) of each clip; a copy keeps its source's
         group, so group-aware splits keep copies with their source.
     n_per_class : int or None, default=None
-        Target number of clips per class.
+        Target number of clips per class; ``None``: the largest class's count.
     max_semitones : int, default=12
+        Largest shift, in semitones, either way.
     random_state : int, RandomState instance or None, default=None
+        Draws the order of the copies and their shifts.
 
     Returns
     -------
     X_balanced : ndarray of shape (n_clips + n_added, n_samples)
         ``X`` (unchanged, first) followed by the shifted copies.
     y_balanced : ndarray of shape (n_clips + n_added,)
+        ``y`` followed by the copies' labels.
     groups_balanced : ndarray of shape (n_clips + n_added,)
         Only when ``groups`` is given.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo, 2018,
+       section 5.2.3 (pitch shifts of an integer number of semitones between -12
+       and 12 until every class has 600 training examples).
 
     Examples
     --------

@@ -169,6 +169,14 @@ class CachedTransformer(VersionedStateMixin, TransformerMixin, BaseEstimator,
     --------
     sklearn.pipeline.Pipeline : its ``memory`` caches ``fit_transform`` only.
 
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software: experiences
+       from the scikit-learn project," ECML PKDD Workshop on Languages for Data
+       Mining and Machine Learning, 2013 (the transformer interface and the
+       pipelines it composes into, whose caching this meta-estimator extends to
+       ``transform``).
+
     Examples
     --------
     >>> import tempfile

@@ -1,6 +1,6 @@
 """Shortcut (watermark) diagnostic: does inaudible content predict the labels?
 
-The PERSA+ paper's motivation (section IV): content far below a recording's
+The PERSA+ paper's motivation (sections I and IV): content far below a recording's
 level -- a device's noise floor, hum, a codec's artefacts -- can "watermark" the
 recordings of a class or a file. A network then learns the watermark instead of
 the sound, and scores well only while training and test share it (for example
@@ -29,7 +29,38 @@ __all__ = [
 
 
 class ShortcutWarning(UserWarning):
-    """Inaudible content alone predicts the labels better than chance."""
+    """Inaudible content alone predicts the labels better than chance.
+
+    Emitted by :func:`skaudio.diagnostics.shortcut_probe` when a classifier
+    of the content below its threshold beats chance at its significance
+    level. Filter it as any warning: ``warnings.simplefilter("error",
+    ShortcutWarning)`` makes a check fail on it.
+
+    See Also
+    --------
+    skaudio.diagnostics.shortcut_probe : The probe that emits it.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A
+       Deep Learning Front-End for Context-Agnostic Audio Classification",
+       section I: a network that scored on file-specific watermarks below
+       -90 dBFS, which a shuffled train/test split let it learn.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.arange(40) % 2
+    >>> X = rng.random((40, 10, 8))
+    >>> X[:, :, 6:] = 1e-12 * (1 + y[:, None, None])  # -120 or -117 dB: a watermark
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = shortcut_probe(X, y)
+    >>> [w.category.__name__ for w in caught]
+    ['ShortcutWarning']
+    """
 
 
 def inaudible_features(X_tf, *, threshold_db=-90.0, mask=None, coverage=0.95):
@@ -49,7 +80,7 @@ def inaudible_features(X_tf, *, threshold_db=-90.0, mask=None, coverage=0.95):
         Power (as :class:`skaudio.MelSpectrogram` gives).
     threshold_db : float, default=-90.0
         Level in dB of power (``10 log10``) under which a bin is inaudible.
-    mask : ndarray of bool, broadcastable to one sample, or None
+    mask : ndarray of bool, broadcastable to one sample, or None, default=None
         The bins to probe (True), instead of the automatic region.
     coverage : float, default=0.95
         Share of a band's bins, over the whole dataset, that must be inaudible
@@ -58,7 +89,40 @@ def inaudible_features(X_tf, *, threshold_db=-90.0, mask=None, coverage=0.95):
     Returns
     -------
     features : ndarray of shape (n, 2 * n_probed_bands)
-    region : ndarray of bool, one sample's shape: the probed bins
+        The mean over time of every probed band (per channel), then their
+        standard deviations, in dB; levels above ``threshold_db`` and bins
+        outside ``region`` count as ``threshold_db``.
+    region : ndarray of bool of shape (n_frames, n_bands[, n_channels])
+        The probed bins of one sample, the same for every sample.
+
+    Raises
+    ------
+    ValueError
+        If no band is probed (none is below ``threshold_db`` in ``coverage``
+        of its bins, or ``mask`` selects none).
+
+    See Also
+    --------
+    skaudio.diagnostics.shortcut_probe : Cross-validates a classifier on
+        these features.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A
+       Deep Learning Front-End for Context-Agnostic Audio Classification",
+       section I (watermarks below -90 dBFS, the default ``threshold_db``)
+       and section IV (low-level content may hold noise that can be
+       watermarked).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((40, 10, 8))
+    >>> X[:, :, 6:] = 1e-12  # two silent bands (-120 dB)
+    >>> features, region = inaudible_features(X)
+    >>> features.shape, region.shape, region.any(axis=0).tolist()
+    ((40, 4), (10, 8), [False, False, False, False, False, False, True, True])
     """
     X_tf = check_time_frequency(X_tf, name="shortcut_probe", min_ndim=3)
     level = 10 * np.log10(np.maximum(X_tf, 1e-30))
@@ -97,14 +161,17 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, coverage=0.95, gro
     X_tf : ndarray of shape (n, n_frames, n_bands[, n_channels])
         Power spectrograms.
     y : array-like of shape (n,)
+        Class labels.
     threshold_db : float, default=-90.0
-    mask : ndarray of bool or None
+        Level in dB of power (``10 log10``) under which a bin is inaudible.
+    mask : ndarray of bool, broadcastable to one sample, or None, default=None
         Bins to probe instead of the threshold rule.
     coverage : float, default=0.95
         Share of a band's bins that must lie below the threshold for the band
         to be probed (see :func:`inaudible_features`).
-    groups : array-like or None
-        With groups, ``GroupKFold``; without, ``StratifiedKFold`` (shuffled).
+    groups : array-like of shape (n,) or None, default=None
+        With groups, ``GroupKFold``; without, ``StratifiedKFold`` (shuffled,
+        ``random_state=0``).
     cv : int, default=5
         Number of folds.
     alpha : float, default=0.01
@@ -117,6 +184,24 @@ def shortcut_probe(X_tf, y, *, threshold_db=-90.0, mask=None, coverage=0.95, gro
     Bunch
         ``accuracy`` (mean over folds), ``scores``, ``chance``, ``p_value``,
         ``shortcut`` (bool), ``region`` (the probed bins of one sample).
+
+    Raises
+    ------
+    ValueError
+        If no band is probed (see :func:`inaudible_features`).
+
+    Warns
+    -----
+    ShortcutWarning
+        When ``p_value < alpha`` and ``warn`` is True.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A
+       Deep Learning Front-End for Context-Agnostic Audio Classification",
+       section I: file-specific watermarks below -90 dBFS that a network
+       learned through a shuffled train/test split; section IV: why content
+       in the lower dynamic range is better kept from the classifier.
 
     Examples
     --------

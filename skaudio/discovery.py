@@ -54,6 +54,23 @@ def all_estimators(type_filter=None):
         :class:`skaudio.estimators.NetworkClassifier`) and private classes
         are left out.
 
+    Raises
+    ------
+    ValueError
+        A ``type_filter`` outside the four kinds.
+
+    See Also
+    --------
+    sklearn.utils.discovery.all_estimators : scikit-learn's own list.
+    skaudio.discovery.cheap_instances : small instances of each class.
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimator
+       interface these classes implement and scikit-learn's checks test).
+
     Examples
     --------
     >>> from skaudio.discovery import all_estimators
@@ -90,17 +107,30 @@ def all_estimators(type_filter=None):
 def cheap_instances(cls):
     """The cheap instances of ``cls`` that the common tests check.
 
-    One per parameter dict of ``cls._get_test_params()``, or the default
-    instance when the class declares none.
-
-    Parameters
-    ----------
-    cls : type
-        A skaudio estimator class.
+    ``cls``, a skaudio estimator class (such as one that
+    :func:`skaudio.discovery.all_estimators` lists), is instantiated once per
+    parameter dict of its ``_get_test_params()`` class method, or once with
+    its defaults when the class declares none.
 
     Returns
     -------
     list of estimator
+        Unfitted instances of ``cls``, in the order of ``_get_test_params()``.
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimator
+       interface these classes implement and scikit-learn's checks test).
+
+    Examples
+    --------
+    >>> from skaudio import MelSpectrogram, PersaPlus
+    >>> cheap_instances(MelSpectrogram)
+    [MelSpectrogram(hop_length=2, n_fft=8, n_mels=2, sr=100)]
+    >>> len(cheap_instances(PersaPlus))
+    2
     """
     params = getattr(cls, "_get_test_params", None)
     return [cls(**p) for p in (params() if params is not None else [{}])]

@@ -44,12 +44,32 @@ def geometric_mean_proba(probas, *, normalize=True, weights=None):
     probas : sequence of array-like of shape (n_samples, n_classes)
         One array per model, columns in the same class order.
     normalize : bool, default=True
+        Rescale each row to sum to 1 (single-label); ``False`` for multi-label
+        probabilities.
     weights : array-like of shape (n_models,), default=None
         Non-negative weight of each model; None weighs them equally.
 
     Returns
     -------
     ndarray of shape (n_samples, n_classes)
+        The (weighted) geometric mean, float64.
+
+    Raises
+    ------
+    ValueError
+        If ``probas`` is empty, its arrays differ in shape or are not 2-D, a
+        value lies outside [0, 1], or ``weights`` is invalid.
+
+    See Also
+    --------
+    skaudio.ensemble.GeometricMeanEnsemble : the geometric mean of fold models.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo, 2018,
+       section 5.2.5 (the geometric mean of the outputs of the 5 fold models)
+       and section 6.2, Table 12 (of differently fine-tuned models).
 
     Examples
     --------
@@ -104,8 +124,8 @@ class GeometricMeanVotingClassifier(VotingClassifier):
 
     References
     ----------
-    .. [1] Y. Xu, "Audio event classification using deep learning methods",
-       MSc thesis, section 6.2 and Table 12.
+    .. [1] Z. Xu, "Audio event classification using deep learning methods,"
+       MSc thesis, Aalto University, 2018, section 6.2 and Table 12.
 
     Examples
     --------
@@ -187,6 +207,17 @@ class GeometricMeanEnsemble(VersionedStateMixin, ClassifierMixin, MetaEstimatorM
     oof_proba_ : ndarray of shape (n_samples, n_classes)
         Each training sample's probabilities from the fold model that did not
         train on it (samples in no test fold: NaN).
+
+    See Also
+    --------
+    skaudio.ensemble.geometric_mean_proba : the fusion of the fold models.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo, 2018,
+       section 5.2.5 (5-fold cross-validation training, then the geometric
+       mean of the outputs of all 5 models).
 
     Examples
     --------

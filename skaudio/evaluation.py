@@ -40,17 +40,48 @@ def seeded(estimator, seed):
 
     Every parameter named ``random_state``, nested ones (``step__random_state``)
     included, gets its own integer from ``numpy.random.default_rng(seed)``, in
-    the order of ``get_params``; the estimator given is not modified.
+    the sorted order of the parameter names; the estimator given is not
+    modified.
 
     Parameters
     ----------
     estimator : estimator or Pipeline
+        The model to clone; it may be fitted or not.
     seed : int
+        Seed of the generator that draws the ``random_state`` values; the same
+        seed gives the same values.
 
     Returns
     -------
     estimator
-        Unfitted.
+        An unfitted clone, every ``random_state`` an int in ``[0, 2**31 - 1)``.
+
+    See Also
+    --------
+    skaudio.evaluation.repeated_runs : Fits one seeded clone per seed.
+
+    References
+    ----------
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint,
+       University of Ottawa), section 4, Tables 3 and 7: every network
+       trained eight times, the best and the mean run reported.
+    .. [2] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013: the nested
+       ``get_params``/``set_params`` parameters seeded here.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> pipe = make_pipeline(PCA(2), SGDClassifier())
+    >>> name = "sgdclassifier__random_state"
+    >>> seeded(pipe, 0).get_params()[name] == seeded(pipe, 0).get_params()[name]
+    True
+    >>> pipe.get_params()["pca__random_state"] is None  # the original is untouched
+    True
     """
     estimator = clone(estimator)
     names = sorted(name for name in estimator.get_params(deep=True)
@@ -103,8 +134,8 @@ def repeated_runs(estimator, X_train, y_train, X_test, y_test, *, seeds=8, scori
 
     References
     ----------
-    .. [1] Lu, Chen, Wang and Fang, "A deep neural network for audio
-       classification with a classifier attention mechanism", section 4,
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint), section 4,
        Tables 3 and 7.
 
     Examples
@@ -157,14 +188,35 @@ def accuracy_per_group(y_true, y_pred, groups):
 
     Parameters
     ----------
-    y_true, y_pred : array-like of shape (n_samples,)
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
     groups : array-like of shape (n_samples,)
         The group of every sample.
 
     Returns
     -------
     dict
-        Group -> accuracy of its samples, groups in sorted order.
+        Group -> accuracy of its samples (float), groups in sorted order.
+
+    Raises
+    ------
+    ValueError
+        If the three arrays are not 1-D of one length.
+
+    See Also
+    --------
+    skaudio.evaluation.group_accuracy_scorers : The same accuracies as
+        scorers, per cross-validation fold.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section
+       5.3, Table 1: accuracy on the device subsets A, B & C, s1-s3 and
+       s4-s6.
 
     Examples
     --------
@@ -202,12 +254,33 @@ def group_accuracy_scorers(group_values, *, prefix="accuracy_"):
     ----------
     group_values : iterable
         The groups to score (``np.unique(groups)``).
-    prefix : str, default="accuracy_"
-        The scorers are named ``prefix + str(group)``.
+    prefix : str
+        The scorers are named ``prefix + str(group)``; ``"accuracy_"`` by
+        default.
 
     Returns
     -------
     dict of str -> scorer
+        ``prefix + str(group)`` -> a scorer of the accuracy on that group's
+        samples, requesting ``score_groups``.
+
+    Raises
+    ------
+    RuntimeError
+        If scikit-learn's metadata routing is not enabled.
+
+    See Also
+    --------
+    skaudio.evaluation.accuracy_per_group : The same accuracies from
+        predictions.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section
+       5.3, Table 1: accuracy on the device subsets A, B & C, s1-s3 and
+       s4-s6.
 
     Examples
     --------

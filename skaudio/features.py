@@ -136,10 +136,34 @@ def melspectrogram(y, *, sr=16000, n_fft=2048, hop_length=512, win_length=None,
     ----------
     y : ndarray of shape (n_clips, n_samples)
         Waveforms; float32 input gives float32 output.
-    sr, n_fft, hop_length, win_length, window, center, pad_mode, power, \
-n_mels, fmin, fmax, htk, norm
-        As in :func:`librosa.feature.melspectrogram` (with its defaults, but
-        ``sr=16000``).
+    sr : float, default=16000
+        Sample rate of ``y`` in Hz (librosa's default is 22050; the others
+        are librosa's).
+    n_fft : int, default=2048
+        FFT length in samples.
+    hop_length : int, default=512
+        Samples between frames.
+    win_length : int or None, default=None
+        Window length, at most ``n_fft``; ``None`` means ``n_fft``.
+    window : str, tuple, array-like or callable, default="hann"
+        Any window :func:`librosa.filters.get_window` accepts.
+    center : bool, default=True
+        Pad ``n_fft // 2`` samples on both sides so that frames are centred.
+    pad_mode : {"constant", "edge", "linear_ramp", "maximum", "mean", "median", \
+"minimum", "reflect", "symmetric", "wrap"}, default="constant"
+        :func:`numpy.pad` mode of the centring padding.
+    power : float, default=2.0
+        Exponent of the magnitude: 2 gives power, 1 magnitude.
+    n_mels : int, default=128
+        Number of mel bands.
+    fmin : float, default=0.0
+        Lowest band edge in Hz.
+    fmax : float or None, default=None
+        Highest band edge in Hz, at most ``sr / 2``; ``None`` means ``sr / 2``.
+    htk : bool, default=False
+        HTK mel formula instead of Slaney's.
+    norm : {"slaney", None} or float, default="slaney"
+        Filter-bank normalisation, as in :func:`librosa.filters.mel`.
     {n_jobs}
 
     Returns
@@ -154,6 +178,19 @@ n_mels, fmin, fmax, htk, norm
     ValueError
         If the clips are shorter than ``n_fft`` without centring, or the power
         overflows the dtype.
+
+    See Also
+    --------
+    skaudio.features.MelSpectrogram : the transformer that applies this function.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (the STFT, filter bank and
+       defaults of :func:`librosa.feature.melspectrogram`, reproduced here).
+    .. [2] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-A
+       (mel spectrograms computed with librosa, before the front-ends).
 
     Examples
     --------
@@ -270,7 +307,16 @@ class MelSpectrogram(ArrayOutputMixin, StatelessTransformer):
 
     See Also
     --------
-    melspectrogram : the function this transformer applies.
+    skaudio.features.melspectrogram : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (the STFT, filter bank and
+       defaults of :func:`librosa.feature.melspectrogram`, reproduced here).
+    .. [2] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-A
+       (mel spectrograms computed with librosa, before the front-ends).
 
     Examples
     --------

@@ -33,13 +33,37 @@ def check_hierarchy(hierarchy, fine_classes, *, name="hierarchy"):
         or a function of one fine label.
     fine_classes : array-like of shape (n_fine,)
         The fine classes present (``np.unique(y)``).
-    name : str
+    name : str, default="hierarchy"
         The caller, named in errors.
 
     Returns
     -------
     ndarray of shape (n_fine,)
         The coarse class of each fine class, in the order given.
+
+    Raises
+    ------
+    ValueError
+        A fine class the mapping lacks, or a coarse class that is None or not
+        a scalar.
+    TypeError
+        ``hierarchy`` neither a mapping nor callable.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section
+       2.1 (every fine class ``q`` belongs to one coarse class ``p``,
+       ``p ⊃ q``).
+
+    Examples
+    --------
+    >>> check_hierarchy({"bus": "transport", "tram": "transport", "park": "outdoor"},
+    ...                 ["bus", "park", "tram"]).tolist()
+    ['transport', 'outdoor', 'transport']
+    >>> check_hierarchy(lambda program: program // 8, [0, 7, 8, 41]).tolist()
+    [0, 0, 1, 5]
     """
     fine_classes = np.asarray(fine_classes)
     if isinstance(hierarchy, Mapping):
@@ -65,6 +89,30 @@ def check_hierarchy(hierarchy, fine_classes, *, name="hierarchy"):
 def coarse_labels(y, hierarchy):
     """Map fine labels ``y`` to their coarse labels.
 
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Fine labels.
+    hierarchy : dict or callable
+        Fine class -> coarse class, for every fine class of ``y`` (see
+        :func:`skaudio.hierarchy.check_hierarchy`); a callable is called once
+        per distinct fine label.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The coarse label of every sample, in the order of ``y``.
+
+    References
+    ----------
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section
+       2.1 (every fine class ``q`` belongs to one coarse class ``p``,
+       ``p ⊃ q``).
+
+    Examples
+    --------
     >>> coarse_labels(["cat", "dog", "car"], {"cat": "animal", "dog": "animal",
     ...                                       "car": "vehicle"}).tolist()
     ['animal', 'animal', 'vehicle']

@@ -75,6 +75,18 @@ def load_audio(path, sr=16000, *, mono=True, duration=None, offset=0.0):
         If the file is missing, is a directory, or cannot be decoded; the
         message names the file and the reason.
 
+    See Also
+    --------
+    skaudio.io.load_files : many files into one fixed-length batch.
+    skaudio.io.AudioLoader : the same as a scikit-learn transformer.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (the conventions of
+       ``librosa.load``: float32 samples (integer PCM scaled to [-1, 1]),
+       channels averaged to mono, ``soxr_hq`` resampling).
+
     Examples
     --------
     >>> import numpy as np, soundfile as sf, tempfile, os
@@ -161,9 +173,41 @@ def _read(path, offset, duration):
 def fit_length(y, n_samples, pad_mode="constant"):
     """Trim or pad a 1-D waveform to exactly ``n_samples``.
 
-    ``pad_mode="constant"`` appends zeros; ``"repeat"`` tiles the clip until it
-    is long enough (the repeat-to-length of Xu's thesis, section 5.2.3). An empty
-    clip is padded with zeros in either mode.
+    A longer clip keeps its first ``n_samples``. ``pad_mode="constant"``
+    appends zeros; ``"repeat"`` tiles the clip until it is long enough (the
+    repeat-to-length of Xu's thesis, section 5.2.3). An empty clip is padded
+    with zeros in either mode.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        The waveform.
+    n_samples : int
+        Length of the output in samples.
+    pad_mode : {"constant", "repeat"}, default="constant"
+        How a shorter clip is lengthened: zeros, or the clip repeated (any
+        other value pads with zeros; it is not checked).
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        In the dtype of ``y``; a view of ``y`` when it is trimmed, a new array
+        when it is padded.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo, 2018,
+       section 5.2.3 (shorter clips repeated and concatenated to a fixed length).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> fit_length(y, 7, pad_mode="repeat")
+    array([1., 2., 3., 1., 2., 3., 1.])
+    >>> fit_length(y, 5), fit_length(y, 2)
+    (array([1., 2., 3., 0., 0.]), array([1., 2.]))
     """
     if y.shape[0] >= n_samples:
         return y[:n_samples]
@@ -201,6 +245,7 @@ def load_files(filenames, *, sr=16000, duration=1.0, pad_mode="constant",
     Parameters
     ----------
     filenames : sequence of str or os.PathLike
+        The audio files, in the order of the output's rows.
     sr : int, default=16000
         Sample rate of the output in Hz.
     duration : float, default=1.0
@@ -211,7 +256,7 @@ def load_files(filenames, *, sr=16000, duration=1.0, pad_mode="constant",
         A file that cannot be decoded raises ``ValueError`` (naming it and the
         reason), or is left out and listed in ``errors``.
     n_jobs : int or None, default=None
-        Decoding threads (None: one per core).
+        Decoding threads (``None``, ``-1`` or any int below 1: one per core).
     callback : callable or None, default=None
         Called with the number of files done so far after each file (a
         progress bar's update).
@@ -222,6 +267,18 @@ def load_files(filenames, *, sr=16000, duration=1.0, pad_mode="constant",
         ``data`` float32 of shape ``(n_decoded, n_samples)``, ``decoded`` (a
         boolean mask over ``filenames``) and ``errors``, a list of
         ``(filename, reason)``.
+
+    Raises
+    ------
+    ValueError
+        With ``on_error="raise"``, for the first file (in order) that cannot
+        be decoded; for an invalid ``on_error`` or ``pad_mode``.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (decoding and
+       resampling as ``librosa.load``, through :func:`skaudio.io.load_audio`).
 
     Examples
     --------
@@ -306,6 +363,16 @@ class AudioLoader(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
     ----------
     n_samples_ : int
         Length of every output clip in samples.
+
+    See Also
+    --------
+    skaudio.io.load_files : a batch that leaves out the files it cannot decode.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (decoding and
+       resampling as ``librosa.load``, the same as :func:`skaudio.io.load_audio`).
 
     Examples
     --------

@@ -102,14 +102,29 @@ def average_precision_per_class(y_true, y_score, *, labels=None):
     Parameters
     ----------
     y_true : array-like of shape (n,) or (n, n_classes)
-        Labels, or a 0/1 indicator matrix.
+        Labels, or a 0/1 indicator matrix (multi-label).
     y_score : array-like of shape (n, n_classes) or (n,)
+        Class scores (``predict_proba``); 1-D: the positive class's score of
+        a binary problem.
     labels : array-like of shape (n_classes,), default=None
-        The label of each column of ``y_score`` (single-label ``y_true``).
+        The label of each column of ``y_score`` (single-label ``y_true``);
+        None: the sorted unique labels of ``y_true``.
 
     Returns
     -------
     ndarray of shape (n_classes,)
+        The AP of every column of ``y_score``; NaN for a class without
+        positive samples.
+
+    See Also
+    --------
+    skaudio.metrics.mean_average_precision : Their mean over the classes.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.1, Table 2.
 
     Examples
     --------
@@ -137,12 +152,30 @@ def mean_average_precision(y_true, y_score, *, labels=None):
     Parameters
     ----------
     y_true : array-like of shape (n,) or (n, n_classes)
+        Labels, or a 0/1 indicator matrix (multi-label).
     y_score : array-like of shape (n, n_classes) or (n,)
-    labels : array-like, default=None
+        Class scores (``predict_proba``); 1-D: the positive class's score of
+        a binary problem.
+    labels : array-like of shape (n_classes,), default=None
+        The label of each column of ``y_score`` (single-label ``y_true``);
+        None: the sorted unique labels of ``y_true``.
 
     Returns
     -------
     float
+        The mean of :func:`average_precision_per_class` over the classes
+        with positive samples.
+
+    Raises
+    ------
+    ValueError
+        If no class has a positive sample.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.1, eq. 24.
 
     Examples
     --------
@@ -159,15 +192,36 @@ def mean_average_precision(y_true, y_score, *, labels=None):
 def auc_per_class(y_true, y_score, *, labels=None):
     """Area under the ROC curve of every class; NaN where it is undefined.
 
+    Each column is scored one-vs-rest (``sklearn.metrics.roc_auc_score``):
+    the ROC curve plots the true against the false positive rate over all
+    thresholds of the score.
+
     Parameters
     ----------
     y_true : array-like of shape (n,) or (n, n_classes)
+        Labels, or a 0/1 indicator matrix (multi-label).
     y_score : array-like of shape (n, n_classes) or (n,)
-    labels : array-like, default=None
+        Class scores (``predict_proba``); 1-D: the positive class's score of
+        a binary problem.
+    labels : array-like of shape (n_classes,), default=None
+        The label of each column of ``y_score`` (single-label ``y_true``);
+        None: the sorted unique labels of ``y_true``.
 
     Returns
     -------
     ndarray of shape (n_classes,)
+        The AUC of every column of ``y_score``; NaN for a class without
+        positive or without negative samples.
+
+    See Also
+    --------
+    skaudio.metrics.auc_score : Their mean over the classes.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.2, eq. 25.
 
     Examples
     --------
@@ -184,6 +238,34 @@ def auc_score(y_true, y_score, *, labels=None):
 
     Classes without positive or without negative samples are left out.
 
+    Parameters
+    ----------
+    y_true : array-like of shape (n,) or (n, n_classes)
+        Labels, or a 0/1 indicator matrix (multi-label).
+    y_score : array-like of shape (n, n_classes) or (n,)
+        Class scores (``predict_proba``); 1-D: the positive class's score of
+        a binary problem.
+    labels : array-like of shape (n_classes,), default=None
+        The label of each column of ``y_score`` (single-label ``y_true``);
+        None: the sorted unique labels of ``y_true``.
+
+    Returns
+    -------
+    float
+        The mean of :func:`auc_per_class` over the classes where it is
+        defined.
+
+    Raises
+    ------
+    ValueError
+        If no class has both positive and negative samples.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.2.
+
     Examples
     --------
     >>> auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
@@ -199,11 +281,27 @@ def d_prime(auc):
 
     Parameters
     ----------
-    auc : float or array-like in [0, 1]
+    auc : float or array-like
+        Areas under the ROC curve, in [0, 1].
 
     Returns
     -------
     float or ndarray
+        The d-prime of every AUC: a float for a scalar ``auc``, else an array of
+        its shape.
+
+    Raises
+    ------
+    ValueError
+        If an AUC is NaN or outside [0, 1].
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.2, eq. 26; section 6.1, Table 10.
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017: d-prime reported next to AUC for AudioSet.
 
     Examples
     --------
@@ -219,6 +317,38 @@ def d_prime(auc):
 
 def d_prime_score(y_true, y_score, *, labels=None):
     """d-prime of the mean AUC, as the AudioSet evaluation reports it.
+
+    ``d_prime(auc_score(y_true, y_score, labels=labels))``: the mean AUC over
+    the classes is mapped once, not the d-primes of the classes averaged.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,) or (n, n_classes)
+        Labels, or a 0/1 indicator matrix (multi-label).
+    y_score : array-like of shape (n, n_classes) or (n,)
+        Class scores (``predict_proba``); 1-D: the positive class's score of
+        a binary problem.
+    labels : array-like of shape (n_classes,), default=None
+        The label of each column of ``y_score`` (single-label ``y_true``);
+        None: the sorted unique labels of ``y_true``.
+
+    Returns
+    -------
+    float
+        ``sqrt(2) * Z(mean AUC)``; ``inf`` for a mean AUC of 1.
+
+    Raises
+    ------
+    ValueError
+        If no class has both positive and negative samples.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.2, eq. 26.
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017: d-prime reported next to AUC for AudioSet.
 
     Examples
     --------
@@ -242,13 +372,32 @@ def map_at_k(y_true, y_score, *, k=3, labels=None):
     Parameters
     ----------
     y_true : array-like of shape (n,) or (n, n_classes)
+        Labels, or a 0/1 indicator matrix (multi-label).
     y_score : array-like of shape (n, n_classes) or (n,)
+        Class scores (``predict_proba``); 1-D: the positive class's score of
+        a binary problem.
     k : int, default=3
-    labels : array-like, default=None
+        Number of top-ranked classes scored per sample.
+    labels : array-like of shape (n_classes,), default=None
+        The label of each column of ``y_score`` (single-label ``y_true``);
+        None: the sorted unique labels of ``y_true``.
 
     Returns
     -------
     float
+        MAP@k in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a positive integer.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 4.3.1; the MAP@3 results of section 6.2,
+       Tables 12-15.
 
     Examples
     --------
@@ -283,8 +432,22 @@ def paired_t_test(scores_a, scores_b):
 
     Returns
     -------
-    scipy.stats TtestResult
-        ``statistic`` (positive when ``scores_a`` are higher), ``pvalue``, ``df``.
+    TtestResult
+        The result of ``scipy.stats.ttest_rel``: ``statistic`` (positive
+        when ``scores_a`` are higher), ``pvalue``, ``df``.
+
+    Raises
+    ------
+    ValueError
+        If the two have different lengths, fewer than two classes have both
+        scores defined, or the scores differ by one constant on every class
+        (the t statistic is then undefined).
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 6, Tables 11, 14 and 15.
 
     Examples
     --------

@@ -65,7 +65,33 @@ _TRUSTED = (
 
 
 class UntrustedTypeError(ValueError):
-    """A file names types that :func:`load` does not trust."""
+    """A file names types that :func:`skaudio.persistence.load` does not trust.
+
+    Raised before anything is built: the message lists the refused type names
+    (``"module.Class"``), which ``load(path, trusted=[...])`` accepts once
+    the file's source is trusted. A subclass of ``ValueError``, built as one
+    (from its message).
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimators
+       and pipelines, parameters and fitted state, that these files hold).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> path = os.path.join(tempfile.mkdtemp(), "rfft.skaudio")
+    >>> save(FunctionTransformer(np.fft.rfft), path)
+    >>> try:
+    ...     load(path)
+    ... except UntrustedTypeError as error:
+    ...     print(error)
+    '...rfft.skaudio' names types skaudio does not trust: ['numpy.fft.rfft']. Nothing ...
+    """
 
 
 def _skops():
@@ -115,7 +141,39 @@ def _models(value):
 
 
 def trusted_types(untrusted):
-    """The names among ``untrusted`` that skaudio trusts: its own types and :data:`_TRUSTED`."""
+    """The names among ``untrusted`` that skaudio trusts.
+
+    Trusted are skaudio's own types (``skaudio.`` prefix) and the few types
+    of other libraries that skaudio's fitted estimators hold (the private
+    ``_TRUSTED`` list: ``builtins.slice``, ``collections.defaultdict``,
+    ``collections.OrderedDict``, ``numpy.dtype`` and scikeras's label
+    encoders). :func:`skaudio.persistence.load` trusts these and the
+    caller's ``trusted`` names.
+
+    Parameters
+    ----------
+    untrusted : iterable of str
+        Type names (``"module.Class"``) that skops does not trust by default,
+        as ``skops.io.get_untrusted_types`` lists them.
+
+    Returns
+    -------
+    list of str
+        The trusted names among ``untrusted``, in their order.
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimators
+       and pipelines, parameters and fitted state, that these files hold).
+
+    Examples
+    --------
+    >>> trusted_types(["skaudio.frontends._persa.PersaPlus", "numpy.dtype",
+    ...                "numpy.fft.rfft"])
+    ['skaudio.frontends._persa.PersaPlus', 'numpy.dtype']
+    """
     return [name for name in untrusted
             if name.startswith("skaudio.") or name in _TRUSTED]
 
@@ -129,7 +187,41 @@ def save(estimator, path):
         Any composition of scikit-learn and skaudio estimators, networks included.
     path : str or os.PathLike
         The file to write (a zip archive; ``.skaudio`` is a good suffix). It is
-        written whole or not at all.
+        written whole or not at all: a temporary file in the same folder,
+        renamed at the end; an existing file is replaced.
+
+    Raises
+    ------
+    ImportError
+        skops is not installed (``pip install "skaudio[safe]"``).
+
+    See Also
+    --------
+    skaudio.persistence.load : read the file back.
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimators
+       and pipelines, parameters and fitted state, that these files hold).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skaudio import LogCompression, MelSpectrogram, TemporalStatistics
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.uniform(-0.5, 0.5, (8, 4000)), np.arange(8) % 2
+    >>> pipe = make_pipeline(MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=16),
+    ...                      LogCompression(), TemporalStatistics(),
+    ...                      LogisticRegression()).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "pipe.skaudio")
+    >>> save(pipe, path)
+    >>> bool((load(path).predict(X) == pipe.predict(X)).all())
+    True
     """
     sio = _skops()
     with _models([]) as models:
@@ -162,6 +254,7 @@ def load(path, *, trusted=()):
     Parameters
     ----------
     path : str or os.PathLike
+        A file written by :func:`skaudio.persistence.save`.
     trusted : sequence of str, default=()
         Type names (``"module.Class"``) to trust beyond skaudio's own set, such
         as the estimators of another library in the pipeline. Inspect them
@@ -170,6 +263,8 @@ def load(path, *, trusted=()):
     Returns
     -------
     estimator
+        The estimator as saved (fitted if it was); its networks' Keras models
+        are loaded with ``compile=False`` (prediction needs no compilation).
 
     Raises
     ------
@@ -178,6 +273,43 @@ def load(path, *, trusted=()):
         nothing is built.
     ValueError
         The file is not a skaudio model file, or a Keras model in it is unsafe.
+    ImportError
+        skops is not installed (``pip install "skaudio[safe]"``).
+
+    See Also
+    --------
+    skaudio.persistence.save : write the file.
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimators
+       and pipelines, parameters and fitted state, that these files hold).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skaudio import LogCompression, MelSpectrogram, TemporalStatistics
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.uniform(-0.5, 0.5, (8, 4000)), np.arange(8) % 2
+    >>> pipe = make_pipeline(MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=16),
+    ...                      LogCompression(), TemporalStatistics(),
+    ...                      LogisticRegression()).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "pipe.skaudio")
+    >>> save(pipe, path)
+    >>> bool((load(path).predict(X) == pipe.predict(X)).all())
+    True
+
+    A type that is neither skaudio's nor scikit-learn's must be named:
+
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> save(FunctionTransformer(np.fft.rfft), path)
+    >>> load(path, trusted=["numpy.fft.rfft"]).func is np.fft.rfft
+    True
     """
     sio = _skops()
     try:

@@ -57,6 +57,31 @@ def temporal_statistics(X, statistics=("mean", "std")):
     do, and equal to them where there is more than one band (with one, numpy
     sums pairwise and may differ in the last bit).
 
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_frames, n_bands[, n_channels])
+        Time-frequency arrays, time on axis 1.
+    statistics : sequence of {"mean", "std", "min", "max"}, default=("mean", "std")
+        The statistics, in the order of the output's blocks; not checked here
+        (:class:`skaudio.pooling.TemporalStatistics` checks them).
+
+    Returns
+    -------
+    ndarray of shape (n, len(statistics) * n_bands * n_channels)
+        For each statistic, a block of ``n_bands * n_channels`` features
+        (bands and channels in C order), in ``X``'s dtype.
+
+    See Also
+    --------
+    skaudio.pooling.TemporalStatistics : the same as a scikit-learn transformer.
+
+    References
+    ----------
+    .. [1] V. Abrol and P. Sharma, "Learning hierarchy aware embedding from raw audio
+       for acoustic scene classification," IEEE/ACM Transactions on Audio, Speech,
+       and Language Processing, 2020, section III-B (statistics pooling: the mean
+       and standard deviation over time, concatenated).
+
     Examples
     --------
     >>> import numpy as np
@@ -84,15 +109,27 @@ class TemporalStatistics(StatelessTransformer):
     axis and concatenates them, so that a front-end's output feeds any
     scikit-learn classifier (``LogisticRegression``, ``SVC``, ...). Stateless.
 
+    Its output is a table: it names its features (:meth:`get_feature_names_out`,
+    after the bands and channels seen in ``fit``), so ``ColumnTransformer``,
+    ``FeatureUnion`` and ``set_output(transform="pandas")`` work.
+
     Parameters
     ----------
     statistics : tuple or list of {"mean", "std", "min", "max"}, \
 default=("mean", "std")
-        The statistics, in the order of the output's blocks of features.
+        The statistics, in the order of the output's blocks of features; the
+        standard deviation is the population one (``ddof=0``).
 
-    Its output is a table: it names its features (:meth:`get_feature_names_out`,
-    after the bands and channels seen in ``fit``), so ``ColumnTransformer``,
-    ``FeatureUnion`` and ``set_output(transform="pandas")`` work.
+    See Also
+    --------
+    skaudio.pooling.temporal_statistics : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] V. Abrol and P. Sharma, "Learning hierarchy aware embedding from raw audio
+       for acoustic scene classification," IEEE/ACM Transactions on Audio, Speech,
+       and Language Processing, 2020, section III-B (statistics pooling: the mean
+       and standard deviation over time, concatenated).
 
     Examples
     --------

@@ -39,16 +39,38 @@ def trim_silence(y, *, top_db=60.0, normalize=True, length=None, pad_mode="repea
     Parameters
     ----------
     y : ndarray of shape (n_samples,)
+        One floating waveform.
     top_db : float, default=60.0
+        Threshold below the clip's loudest frame, in dB, of what is silence.
     normalize : bool, default=True
+        Scale the clip to a peak amplitude of 1.
     length : int or None, default=None
+        Output length in samples; ``None`` keeps ``n_samples``.
     pad_mode : {"repeat", "constant"}, default="repeat"
+        How a trimmed clip gets back to ``length``: repeated, or followed by
+        zeros (see :func:`skaudio.io.fit_length`).
     frame_length, hop_length : int, default=2048, 512
-        Frames of the RMS energy that decides what is silent.
+        Frames of the RMS energy that decides what is silent, in samples.
 
     Returns
     -------
     ndarray of shape (length,), the dtype of ``y``
+        The trimmed clip, peak-normalised with ``normalize``, fitted to
+        ``length``; all zeros for a silent clip.
+
+    See Also
+    --------
+    skaudio.preprocessing.TrimSilence : the same on a batch, as a transformer.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo, 2018,
+       section 5.2.1 (leading and trailing silence trimmed with librosa,
+       amplitudes normalised to [-1, 1]) and section 5.2.3 (repeating to length).
+    .. [2] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (``librosa.effects.trim``,
+       which finds the silent frames).
 
     Examples
     --------
@@ -79,7 +101,9 @@ class TrimSilence(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
     each clip's leading and trailing silence (frames ``top_db`` below its
     loudest) is cut, the clip is scaled to a peak of 1, and repeated (or
     zero-padded) back to a common length, ready for a fixed-length front-end
-    such as ``VGGishEmbedder`` or ``MelSpectrogram``. See :func:`trim_silence`.
+    such as :class:`skaudio.embedding.VGGishEmbedder` or
+    :class:`skaudio.features.MelSpectrogram`. See
+    :func:`skaudio.preprocessing.trim_silence`.
     Stateless: ``fit`` learns nothing, so it cannot leak test data.
 
     Parameters
@@ -94,8 +118,23 @@ class TrimSilence(VersionedStateMixin, ArrayOutputMixin, TransformerMixin, BaseE
         How a trimmed clip gets back to ``length``: repeated (Xu, 5.2.3) or
         followed by zeros.
     frame_length : int, default=2048
+        Frame length, in samples, of the RMS energy that decides what is silent.
     hop_length : int, default=512
-        Frames (in samples) of the energy that decides what is silent.
+        Samples between those frames.
+
+    See Also
+    --------
+    skaudio.preprocessing.trim_silence : the function applied to every clip.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo, 2018,
+       section 5.2.1 (leading and trailing silence trimmed with librosa,
+       amplitudes normalised to [-1, 1]) and section 5.2.3 (repeating to length).
+    .. [2] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (``librosa.effects.trim``,
+       which finds the silent frames).
 
     Examples
     --------
@@ -204,6 +243,18 @@ def pre_emphasis(y, coef=0.97, *, center=True):
     Returns
     -------
     ndarray of the shape and dtype of ``y``
+        A new array; ``y`` is not modified.
+
+    See Also
+    --------
+    skaudio.preprocessing.PreEmphasis : the same as a scikit-learn transformer.
+
+    References
+    ----------
+    .. [1] V. Abrol and P. Sharma, "Learning hierarchy aware embedding from raw audio
+       for acoustic scene classification," IEEE/ACM Transactions on Audio, Speech,
+       and Language Processing, 2020, section IV-C ("A pre-emphasis step followed
+       by mean normalization prior to feeding the raw input to network").
 
     Examples
     --------

@@ -47,15 +47,45 @@ def pad_clips(clips, *, name="pad_clips"):
     Parameters
     ----------
     clips : sequence of 1-D array-like
-        Float or integer (PCM, scaled as :func:`skaudio._validation.pcm_to_float`
-        does) samples; every clip finite and at least one sample long.
-    name : str
+        Float or integer samples; every clip finite and at least one sample
+        long. Integer clips are PCM, scaled to [-1, 1) as ``soundfile`` and
+        librosa read them (int16 divided by 32768, unsigned 8-bit centred
+        first); other non-float clips are cast to float32.
+    name : str, default="pad_clips"
         The caller, named in errors.
 
     Returns
     -------
     ndarray of shape (n_clips, longest)
-        float64 where any clip is float64, else float32.
+        Row ``i`` holds clip ``i`` followed by NaN up to the longest clip's
+        length; float64 where any clip is float64, else float32.
+
+    Raises
+    ------
+    ValueError
+        No clips; a clip that is not 1-D, empty, non-numeric or holds NaN or
+        infinite samples.
+
+    See Also
+    --------
+    skaudio.ragged.unpad : the clips back, as 1-D views.
+    skaudio.ragged.check_clips : validate either form for an estimator.
+
+    References
+    ----------
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint,
+       University of Ottawa), section 4 ("Model training": at most the first
+       T seconds of each file, a shorter file whole), the variable-length
+       clips this module holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = pad_clips([np.ones(3, np.float32), np.array([1000, -16384], np.int16)])
+    >>> X
+    array([[ 1.        ,  1.        ,  1.        ],
+           [ 0.03051758, -0.5       ,         nan]], dtype=float32)
     """
     arrays = []
     for i, clip in enumerate(clips):
@@ -87,14 +117,70 @@ def pad_clips(clips, *, name="pad_clips"):
 
 
 def clip_lengths(X):
-    """The length of every clip of a NaN-padded array: its samples before the NaN."""
+    """The length of every clip of a NaN-padded array: its samples before the NaN.
+
+    A clip's length is the index after its last finite sample; NaN is not
+    looked for inside a clip (:func:`skaudio.ragged.check_clips` rejects it).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_samples)
+        Clips, each followed by NaN up to ``n_samples`` (see
+        :func:`skaudio.ragged.pad_clips`).
+
+    Returns
+    -------
+    ndarray of int of shape (n_clips,)
+        Samples in each clip; 0 for a row that is all NaN.
+
+    References
+    ----------
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint,
+       University of Ottawa), section 4 ("Model training": at most the first
+       T seconds of each file, a shorter file whole), the variable-length
+       clips this module holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clip_lengths(np.array([[0.1, 0.2, 0.3], [0.5, np.nan, np.nan]])).tolist()
+    [3, 1]
+    """
     finite = ~np.isnan(X)
     last = X.shape[1] - np.argmax(finite[:, ::-1], axis=1)
     return np.where(finite.any(axis=1), last, 0)
 
 
 def unpad(X):
-    """The clips of a NaN-padded array, as a list of 1-D views."""
+    """The clips of a NaN-padded array, as a list of 1-D views.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_samples)
+        Clips, each followed by NaN up to ``n_samples`` (see
+        :func:`skaudio.ragged.pad_clips`).
+
+    Returns
+    -------
+    list of ndarray
+        Clip ``i`` as ``X[i, :length_i]``, a view of ``X`` (no copy) of the
+        length :func:`skaudio.ragged.clip_lengths` gives.
+
+    References
+    ----------
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint,
+       University of Ottawa), section 4 ("Model training": at most the first
+       T seconds of each file, a shorter file whole), the variable-length
+       clips this module holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [clip.tolist() for clip in unpad(np.array([[0.1, 0.2], [0.5, np.nan]]))]
+    [[0.1, 0.2], [0.5]]
+    """
     return [row[:n] for row, n in zip(X, clip_lengths(X))]
 
 
@@ -106,6 +192,9 @@ def check_clips(X, *, name):
     X : array-like of shape (n_clips, n_samples), or sequence of 1-D array-like
         A 2-D array (NaN after a clip's end marks a shorter clip: this
         module's convention), or a list (or object array) of 1-D clips.
+        Integer samples are PCM, scaled to [-1, 1) (see
+        :func:`skaudio.ragged.pad_clips`); other non-float input becomes
+        float32.
     name : str
         The caller, named in errors.
 
@@ -113,7 +202,36 @@ def check_clips(X, *, name):
     -------
     X : ndarray of shape (n_clips, longest)
         float32 or float64; the caller's array is never modified.
-    lengths : ndarray of int, shape (n_clips,)
+    lengths : ndarray of int of shape (n_clips,)
+        Samples in each clip, as :func:`skaudio.ragged.clip_lengths`.
+
+    Raises
+    ------
+    ValueError
+        An array that is not 2-D, a clip that is all NaN, NaN before a clip's
+        last finite sample, infinite values, or a sequence whose clips
+        :func:`skaudio.ragged.pad_clips` refuses.
+    TypeError
+        Sparse input.
+
+    References
+    ----------
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint,
+       University of Ottawa), section 4 ("Model training": at most the first
+       T seconds of each file, a shorter file whole), the variable-length
+       clips this module holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, lengths = check_clips([np.zeros(4), np.zeros(2)], name="demo")
+    >>> X.shape, lengths.tolist()
+    ((2, 4), [4, 2])
+    >>> check_clips(np.array([[0.1, np.nan, 0.2]]), name="demo")
+    Traceback (most recent call last):
+    ...
+    ValueError: demo: clip 0 holds NaN before its last finite sample. NaN marks only ...
     """
     if _is_clip_sequence(X):
         X = pad_clips(list(X), name=name)

@@ -62,8 +62,8 @@ def max_pool_waveform(y, sr, *, points_per_second=4000, max_seconds=None):
 
     References
     ----------
-    .. [1] Lu, Chen, Wang and Fang, "A deep neural network for audio
-       classification with a classifier attention mechanism", section 4
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint), section 4
        (preprocessing of the audio file).
 
     Examples
@@ -108,8 +108,8 @@ class WaveformMaxPool(ArrayOutputMixin, StatelessTransformer):
 
     References
     ----------
-    .. [1] Lu, Chen, Wang and Fang, "A deep neural network for audio
-       classification with a classifier attention mechanism", section 4.
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint), section 4.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""benchmarks/report.py: the benchmark table (docs/benchmarks.md) from the results' goals."""
+"""benchmarks/report.py: the table of the results' goals (docs/benchmarks.md shows it)."""
 
 import importlib.util
 import json
@@ -43,20 +43,3 @@ def test_table_lists_every_goal_of_full_runs_only(report, tmp_path):
         "| `speed.py` | A / B | 3.46x | >= 3 | yes |",
         "| `speed.py` | latency | 12.5 ms | report | -- |",
     ]
-
-
-def test_update_readme_replaces_only_between_markers(report, tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# title\nprose\n{report.START}\nold table\n{report.END}\nafter\n")
-    assert report.update_readme("new table", readme)
-    assert readme.read_text() == (f"# title\nprose\n{report.START}\nnew table\n"
-                                  f"{report.END}\nafter\n")
-    assert not report.update_readme("new table", readme)  # unchanged the second time
-
-
-def test_update_readme_without_markers_says_what_to_do(report, tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text("# title\nno markers\n")
-    with pytest.raises(ValueError, match="benchmark-table:start"):
-        report.update_readme("table", readme)
-    assert readme.read_text() == "# title\nno markers\n"

@@ -66,6 +66,19 @@ def test_mix_at_snr_per_clip_values_and_edge_cases(data, rng):
         mix_at_snr(data.data, np.ones(100), np.nan)
 
 
+def test_mix_at_snr_repeats_each_interference_from_its_own_samples():
+    # Two interferences of 3 samples for clips of 7: each row repeats itself
+    # (a b c a b c a), never continuing with the other row's samples.
+    clips = np.ones((2, 7))
+    interference = np.array([[1.0, -1.0, 0.5], [0.25, 0.5, -0.25]])
+    mixed = mix_at_snr(clips, interference, 0.0)
+    added = mixed - clips
+    for row, noise in zip(added, interference):
+        expected = np.tile(noise, 3)[:7]
+        scale = row[0] / expected[0]
+        np.testing.assert_allclose(row, scale * expected, rtol=1e-5)
+
+
 def test_apply_gain(data):
     np.testing.assert_allclose(apply_gain(data.data, -20.0), data.data * 0.1, rtol=1e-6)
     with pytest.raises(ValueError, match="one per clip"):

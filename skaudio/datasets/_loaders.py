@@ -63,22 +63,48 @@ def load_fsdd(path, *, split=None, return_waveforms=False, sr=8000, duration=1.0
         The official split: index 0-4 is the test set, 5-49 the training set.
         ``None`` returns every recording with ``is_test`` marking the split.
     return_waveforms : bool, default=False
-        Also decode the audio into ``data`` of shape ``(n, sr * duration)``.
-    sr, duration, pad_mode, n_jobs
-        Passed to :class:`skaudio.AudioLoader` when decoding. The recordings
-        (8 kHz) last 0.1-2.3 s; the default 1 s keeps nearly all of every digit.
+        Also decode the audio into ``data``, a float32 array of shape
+        ``(n_recordings, round(sr * duration))``, by :class:`skaudio.AudioLoader`.
+    sr : int, default=8000
+        Sample rate of ``data`` in Hz; the recordings are 8 kHz, so the default
+        decodes them without resampling.
+    duration : float or None, default=1.0
+        Seconds per decoded clip: longer recordings are trimmed, shorter ones
+        padded by ``pad_mode``; ``None`` takes the longest recording. The
+        recordings last 0.1-2.3 s; 1 s keeps nearly all of every digit.
+    pad_mode : {"constant", "repeat", "nan"}, default="constant"
+        How short recordings are lengthened: zeros, the recording repeated, or
+        NaN (see :class:`skaudio.AudioLoader`).
+    n_jobs : int or None, default=None
+        Files decoded in parallel threads (``-1``: all cores).
 
     Returns
     -------
     Bunch
-        ``filenames``, ``target`` (digit 0-9), ``speaker``, ``index``,
-        ``is_test``, ``groups`` (one id per recording), ``target_names``, and
-        ``data``/``sr`` with ``return_waveforms``. Use ``y = bunch.speaker`` for
-        speaker identification.
+        ``filenames`` (ndarray of str), ``target`` (digit 0-9), ``speaker``
+        (name), ``index`` (0-49), ``is_test``, ``groups`` (one id per
+        recording), ``target_names`` (``"0"`` to ``"9"``), and ``data``/``sr``
+        with ``return_waveforms``. Use ``y = bunch.speaker`` for speaker
+        identification, and ``groups=bunch.speaker`` to keep each speaker's
+        recordings in one fold.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a folder, holds no file named
+        ``{digit}_{speaker}_{index}.wav``, or ``split`` is not one of the three.
+
+    References
+    ----------
+    .. [1] Z. Jackson et al., "Free Spoken Digit Dataset (FSDD)," 2018: the
+       recordings, their file names and the index 0-4 test split read here.
+    .. [2] B. McFee et al., "librosa: Audio and music signal analysis in
+       python," Proc. 14th Python in Science Conference, 2015: the decoding
+       of ``data`` (mono float32, resampled as ``librosa.load`` does).
 
     Examples
     --------
-    >>> fsdd = load_fsdd("../shared/data/fsdd", split="test")  # doctest: +SKIP
+    >>> fsdd = load_fsdd("path/to/fsdd", split="test")  # doctest: +SKIP
     >>> len(fsdd.filenames), sorted(set(fsdd.target))[:3]      # doctest: +SKIP
     (300, [0, 1, 2])
     """
@@ -134,6 +160,8 @@ def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, label_pattern=None,
     path : str or os.PathLike
         The folder holding one subfolder of audio files per class.
     extensions : tuple of str, default=(".wav", ".flac", ".ogg", ".mp3")
+        File name endings (case-insensitive) of the files to list; other files
+        are ignored.
     label_pattern : str or None, default=None
         A regular expression searched in every file name: its first group (or
         the whole match) is the file's class, for every audio file under
@@ -145,19 +173,53 @@ def load_audio_folder(path, *, extensions=AUDIO_EXTENSIONS, label_pattern=None,
         the whole match) is the file's group, its source (speaker, session,
         original recording), for grouped cross-validation. FSDD's
         ``{digit}_{speaker}_{index}.wav`` gives speakers with ``"_([a-z]+)_"``.
-    return_waveforms, sr, duration, pad_mode, n_jobs
-        Decoding, as :class:`skaudio.AudioLoader`.
+    return_waveforms : bool, default=False
+        Also decode the audio into ``data``, a float32 array of shape
+        ``(n_files, n_samples)``, by :class:`skaudio.AudioLoader`.
+    sr : int, default=16000
+        Sample rate of ``data`` in Hz; files at other rates are resampled.
+    duration : float or None, default=None
+        Seconds per decoded clip: longer files are trimmed, shorter ones
+        padded by ``pad_mode``; ``None`` takes the longest file.
+    pad_mode : {"constant", "repeat", "nan"}, default="constant"
+        How short files are lengthened: zeros, the file repeated, or NaN (see
+        :class:`skaudio.AudioLoader`).
+    n_jobs : int or None, default=None
+        Files decoded in parallel threads (``-1``: all cores).
 
     Returns
     -------
     Bunch
-        ``filenames``, ``target`` (int), ``target_names`` (the sorted folder
-        names), ``groups`` (string ids, or None without ``group_pattern``),
-        and ``data``/``sr`` with ``return_waveforms``.
+        ``filenames`` (ndarray of str, by folder, then file name), ``target``
+        (int), ``target_names`` (the sorted folder names, or the sorted
+        labels ``label_pattern`` found), ``groups`` (string ids, or None
+        without ``group_pattern``), and ``data``/``sr`` with
+        ``return_waveforms``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a folder, no audio file is found, or a pattern does
+        not match a file name.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in
+       python," Proc. 14th Python in Science Conference, 2015: the decoding
+       of ``data`` (mono float32, resampled as ``librosa.load`` does).
 
     Examples
     --------
-    >>> bunch = load_audio_folder("my_sounds/")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> import numpy as np, soundfile as sf
+    >>> root = tempfile.mkdtemp()
+    >>> for label in ("dog", "rain"):
+    ...     os.mkdir(os.path.join(root, label))
+    ...     for i in range(2):
+    ...         sf.write(os.path.join(root, label, f"{i}.wav"), np.zeros(800), 8000)
+    >>> bunch = load_audio_folder(root, return_waveforms=True, sr=8000)
+    >>> bunch.target_names, bunch.target.tolist(), bunch.data.shape
+    (['dog', 'rain'], [0, 0, 1, 1], (4, 800))
     """
     path = _check_dir(path, "Audio folder", "one subfolder of audio files per class")
     extensions = tuple(e.lower() for e in extensions)
@@ -197,19 +259,52 @@ def load_audio_csv(path, *, return_waveforms=False, sr=16000, duration=None,
     ----------
     path : str or os.PathLike
         The CSV file, with a header row.
-    return_waveforms, sr, duration, pad_mode, n_jobs
-        Decoding, as :class:`skaudio.AudioLoader`.
+    return_waveforms : bool, default=False
+        Also decode the audio into ``data``, a float32 array of shape
+        ``(n_files, n_samples)``, by :class:`skaudio.AudioLoader`.
+    sr : int, default=16000
+        Sample rate of ``data`` in Hz; files at other rates are resampled.
+    duration : float or None, default=None
+        Seconds per decoded clip: longer files are trimmed, shorter ones
+        padded by ``pad_mode``; ``None`` takes the longest file.
+    pad_mode : {"constant", "repeat", "nan"}, default="constant"
+        How short files are lengthened: zeros, the file repeated, or NaN (see
+        :class:`skaudio.AudioLoader`).
+    n_jobs : int or None, default=None
+        Files decoded in parallel threads (``-1``: all cores).
 
     Returns
     -------
     Bunch
-        ``filenames``, ``target`` (int), ``target_names`` (the sorted labels),
-        ``groups`` (string ids, or None without a ``group`` column), and
-        ``data``/``sr`` with ``return_waveforms``.
+        ``filenames`` (ndarray of str, in the CSV's row order), ``target``
+        (int), ``target_names`` (the sorted labels), ``groups`` (string ids,
+        or None without a ``group`` column), and ``data``/``sr`` with
+        ``return_waveforms``.
+
+    Raises
+    ------
+    ValueError
+        If the CSV is missing, has no rows, lacks the ``path`` or ``label``
+        column, or a row has an empty path, label or group.
+
+    References
+    ----------
+    .. [1] B. McFee et al., "librosa: Audio and music signal analysis in
+       python," Proc. 14th Python in Science Conference, 2015: the decoding
+       of ``data`` (mono float32, resampled as ``librosa.load`` does).
 
     Examples
     --------
-    >>> bunch = load_audio_csv("my_sounds.csv")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> import numpy as np, soundfile as sf
+    >>> root = tempfile.mkdtemp()
+    >>> for name in ("a.wav", "b.wav", "c.wav"):
+    ...     sf.write(os.path.join(root, name), np.zeros(800), 8000)
+    >>> with open(os.path.join(root, "files.csv"), "w") as f:
+    ...     _ = f.write("path,label,group\\na.wav,dog,rec1\\nb.wav,rain,rec2\\nc.wav,dog,rec3\\n")
+    >>> bunch = load_audio_csv(os.path.join(root, "files.csv"))
+    >>> bunch.target.tolist(), bunch.target_names, bunch.groups.tolist()
+    ([0, 1, 0], ['dog', 'rain'], ['rec1', 'rec2', 'rec3'])
     """
     path = os.fspath(path)
     rows = _read_csv(path, "CSV", ["path", "label"])
@@ -239,12 +334,59 @@ def load_esc50(path, *, esc10=False, return_waveforms=False, sr=44100, duration=
     or ``GroupKFold`` over ``groups`` (the Freesound source clip) for
     cross-validation: takes of one source must stay in one fold.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder, holding ``meta/esc50.csv`` and ``audio/``.
+    esc10 : bool, default=False
+        Keep only the ESC-10 subset (the rows whose ``esc10`` column is True:
+        400 clips in 10 classes). ``target`` keeps the ESC-50 class numbers.
+    return_waveforms : bool, default=False
+        Also decode the audio into ``data``, a float32 array of shape
+        ``(n_clips, round(sr * duration))``, by :class:`skaudio.AudioLoader`.
+    sr : int, default=44100
+        Sample rate of ``data`` in Hz; the recordings are 44.1 kHz, so the
+        default decodes them without resampling.
+    duration : float or None, default=5.0
+        Seconds per decoded clip (every ESC-50 clip lasts 5 s); ``None`` takes
+        the longest clip.
+    pad_mode : {"constant", "repeat", "nan"}, default="constant"
+        How short clips are lengthened: zeros, the clip repeated, or NaN (see
+        :class:`skaudio.AudioLoader`).
+    n_jobs : int or None, default=None
+        Files decoded in parallel threads (``-1``: all cores).
+
     Returns
     -------
     Bunch
-        ``filenames``, ``target`` (0-49), ``target_names``, ``fold`` (1-5),
-        ``groups`` (source clip id), and ``data``/``sr`` with
-        ``return_waveforms``. ``esc10=True`` keeps the ESC-10 subset.
+        ``filenames`` (ndarray of str, in the metadata's row order), ``target``
+        (0-49), ``target_names`` (the category of each class number),
+        ``fold`` (1-5), ``groups`` (int id of the Freesound source clip), and
+        ``data``/``sr`` with ``return_waveforms``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a folder, or ``meta/esc50.csv`` is missing, empty
+        or lacks one of the columns ``filename``, ``fold``, ``target``,
+        ``category``, ``esc10``, ``src_file``.
+
+    References
+    ----------
+    .. [1] K. J. Piczak, "ESC: Dataset for environmental sound
+       classification," Proc. ACM Multimedia, 2015: the dataset, its ESC-10
+       subset and its five predefined folds read here.
+    .. [2] B. McFee et al., "librosa: Audio and music signal analysis in
+       python," Proc. 14th Python in Science Conference, 2015: the decoding
+       of ``data`` (mono float32, resampled as ``librosa.load`` does).
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import PredefinedSplit
+    >>> esc = load_esc50("ESC-50-master")                  # doctest: +SKIP
+    >>> len(esc.filenames), len(esc.target_names)           # doctest: +SKIP
+    (2000, 50)
+    >>> cv = PredefinedSplit(esc.fold - 1)                  # doctest: +SKIP
     """
     path = _check_dir(path, "ESC-50", "meta/esc50.csv and audio/")
     rows = _read_csv(os.path.join(path, "meta", "esc50.csv"), "ESC-50",
@@ -272,12 +414,57 @@ def load_urbansound8k(path, *, return_waveforms=False, sr=22050, duration=4.0,
     Freesound recording (``groups``) must not be split between training and
     test.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder, holding ``metadata/UrbanSound8K.csv`` and
+        ``audio/fold1/`` to ``audio/fold10/``.
+    return_waveforms : bool, default=False
+        Also decode the audio into ``data``, a float32 array of shape
+        ``(n_slices, round(sr * duration))``, by :class:`skaudio.AudioLoader`.
+    sr : int, default=22050
+        Sample rate of ``data`` in Hz; files at other rates are resampled.
+    duration : float or None, default=4.0
+        Seconds per decoded clip: slices last at most 4 s, shorter ones are
+        padded by ``pad_mode``; ``None`` takes the longest slice.
+    pad_mode : {"constant", "repeat", "nan"}, default="constant"
+        How short slices are lengthened: zeros, the slice repeated, or NaN
+        (see :class:`skaudio.AudioLoader`).
+    n_jobs : int or None, default=None
+        Files decoded in parallel threads (``-1``: all cores).
+
     Returns
     -------
     Bunch
-        ``filenames``, ``target`` (classID 0-9), ``target_names``, ``fold``
-        (1-10), ``groups`` (Freesound id), ``salience``, and ``data``/``sr``
-        with ``return_waveforms``.
+        ``filenames`` (ndarray of str, in the metadata's row order), ``target``
+        (classID 0-9), ``target_names`` (the class of each classID), ``fold``
+        (1-10), ``groups`` (Freesound id of the source recording),
+        ``salience`` (1 foreground, 2 background), and ``data``/``sr`` with
+        ``return_waveforms``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a folder, or ``metadata/UrbanSound8K.csv`` is
+        missing, empty or lacks one of the columns ``slice_file_name``,
+        ``fsID``, ``fold``, ``classID``, ``class``, ``salience``.
+
+    References
+    ----------
+    .. [1] J. Salamon, C. Jacoby and J. P. Bello, "A dataset and taxonomy for
+       urban sound research," Proc. ACM Multimedia, 2014: the dataset, its
+       metadata and its ten predefined folds read here.
+    .. [2] B. McFee et al., "librosa: Audio and music signal analysis in
+       python," Proc. 14th Python in Science Conference, 2015: the decoding
+       of ``data`` (mono float32, resampled as ``librosa.load`` does).
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import PredefinedSplit
+    >>> us8k = load_urbansound8k("UrbanSound8K")            # doctest: +SKIP
+    >>> len(us8k.filenames), len(us8k.target_names)         # doctest: +SKIP
+    (8732, 10)
+    >>> cv = PredefinedSplit(us8k.fold - 1)                 # doctest: +SKIP
     """
     path = _check_dir(path, "UrbanSound8K", "metadata/UrbanSound8K.csv and audio/")
     rows = _read_csv(os.path.join(path, "metadata", "UrbanSound8K.csv"), "UrbanSound8K",

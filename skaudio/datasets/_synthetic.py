@@ -106,21 +106,43 @@ def make_audio_classification(n_samples=120, n_classes=4, *, duration=1.0, sr=16
     sr : int, default=16000
         Sample rate in Hz.
     snr_db : float, default=20.0
-        Signal-to-noise ratio of the white background noise, in dB.
+        Signal-to-noise ratio of the white background noise, in dB (mean
+        powers over the clip); ``np.inf`` adds no noise.
     gain_db : float or (low, high), default=0.0
         Level of each group in dB relative to a peak of 0.5: a number, or a
         range drawn uniformly per group (e.g. ``(-30, 0)`` for the PERSA+
         paper's gain robustness).
     clips_per_group : int, default=4
         Clips drawn from each source.
-    random_state : int, RandomState instance or None
+    random_state : int, RandomState instance or None, default=None
+        Seeds every draw (sources, timing, noise); an int gives the same clips
+        on every call.
 
     Returns
     -------
-    data : Bunch
-        ``data`` (n_samples, n_samples_per_clip) float32 waveforms, ``target``
-        int labels, ``target_names``, ``groups`` (source id of each clip),
-        ``coarse_target`` and ``coarse_names`` (tonal / sweep / noisy), ``sr``.
+    Bunch
+        ``data`` (n_samples, round(duration * sr)) float32 waveforms,
+        ``target`` int labels, ``target_names``, ``groups`` (source id of each
+        clip), ``coarse_target`` and ``coarse_names`` (tonal / sweep / noisy),
+        ``sr``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_classes`` is not in 1-8, ``n_samples < n_classes``,
+        ``duration`` is not positive or ``clips_per_group < 1``.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A
+       Deep Learning Front-End for Context-Agnostic Audio Classification",
+       section V-B: the level variation ``gain_db=(-30, 0)`` imitates
+       (LVLib-v3 applies a gain of 0, -10, -20 or -30 dB).
+    .. [2] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section
+       2.1: the coarse classes of ``coarse_target``, for two-stage
+       classification.
 
     Examples
     --------

@@ -64,13 +64,13 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
     Differences between the published variants (the TF release is the
     reference; the torchvggish behaviour is selectable):
 
-    =================  ========================  ========================
-    aspect             TF release (default)      torchvggish
-    =================  ========================  ========================
-    embedding          pre-activation (linear)   ReLU (``final_relu=True``)
-    8-bit quantisation truncates (``astype``)    rounds (``quantization="round"``)
-    resampling         resampy (kaiser_best)     resampy
-    =================  ========================  ========================
+    ==================  ========================  ================================
+    aspect              TF release (default)      torchvggish
+    ==================  ========================  ================================
+    embedding           pre-activation (linear)   ReLU (``final_relu=True``)
+    8-bit quantisation  truncates (``astype``)    rounds (``quantization="round"``)
+    resampling          resampy (kaiser_best)     resampy
+    ==================  ========================  ================================
 
     skaudio resamples with soxr (as :class:`skaudio.AudioLoader` and
     librosa), so input that is not at 16 kHz differs from the reference by
@@ -128,10 +128,6 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
         Hidden ReLU layer of the training head (thesis 5.2.2: 100).
     {training_parameters}
 
-    The training parameters apply when the network trains; the validation
-    split holds out whole clips (all their patches), so that no clip has
-    patches on both sides, and ``batch_size`` is also the inference batch.
-
     Attributes
     ----------
     model_ : keras.Model
@@ -150,13 +146,21 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
     skaudio.embedding.load_vggish_weights : read the published weights.
     skaudio.networks.build_vggish : the network alone.
 
+    Notes
+    -----
+    The training parameters apply when the network trains; the validation
+    split holds out whole clips (all their patches), so that no clip has
+    patches on both sides, and ``batch_size`` is also the inference batch.
+
     References
     ----------
-    .. [1] Z. Xu, "Audio event classification using deep learning methods", MSc
-       thesis, Aalto University, 2018: Table 1 (VGGish), Table 4 (its input),
-       5.2.2-5.2.3 (training, fixed segment counts).
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 1 (VGGish), Table 4 (its input), section 5.1.1
+       (PCA and 8-bit quantisation), sections 5.2.2-5.2.3 (fine-tuning with a
+       100-unit head, fixed segment counts).
     .. [2] S. Hershey et al., "CNN architectures for large-scale audio
-       classification", ICASSP 2017, pp. 131-135.
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------

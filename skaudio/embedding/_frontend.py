@@ -46,7 +46,40 @@ def vggish_mel_matrix(*, sr=VGGISH_SR, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fm
     Band ``i`` is a triangle, linear on the HTK mel scale, from mel edge ``i``
     up to edge ``i + 1`` and down to edge ``i + 2`` of ``n_mels + 2`` edges
     equally spaced in mel between ``fmin`` and ``fmax``; peak 1, no area
-    normalisation; the DC bin gets weight 0.
+    normalisation; the DC bin gets weight 0. The HTK mel scale is
+    ``1127 ln(1 + f / 700)``. Unlike librosa's filter bank (triangles linear
+    in Hz), this is the AudioSet release's (``mel_features.py``).
+
+    Parameters
+    ----------
+    sr : float, default=16000
+        Sample rate in Hz.
+    n_fft : int, default=512
+        FFT length; the bank has ``n_fft // 2 + 1`` rows, one per bin from 0
+        to ``sr / 2``.
+    n_mels : int, default=64
+        Mel bands.
+    fmin : float, default=125.0
+        Lower edge of the first band in Hz.
+    fmax : float, default=7500.0
+        Upper edge of the last band in Hz.
+
+    Returns
+    -------
+    ndarray of shape (n_fft // 2 + 1, n_mels)
+        float64 weights in [0, 1]; ``magnitude @ W`` gives the mel bands.
+
+    See Also
+    --------
+    skaudio.embedding.vggish_log_mel : the log-mel spectrogram it weights.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 4 (64 mel bands from 125 to 7500 Hz at 16 kHz).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------
@@ -71,7 +104,36 @@ def _n_frames(n_samples):
 def vggish_log_mel(waveforms):
     """VGGish log-mel spectrogram of 16 kHz waveforms, ``(n, frames, 64)`` float64.
 
-    ``frames = 1 + (n_samples - 400) // 160`` (0 for clips under 400 samples).
+    Frames of 400 samples (25 ms) every 160 (10 ms), no centre padding, a
+    periodic Hann window, a 512-point FFT's **magnitude**, the 64 bands of
+    :func:`skaudio.embedding.vggish_mel_matrix`, then ``ln(mel + 0.01)``: a
+    natural log of magnitudes, not skaudio's bels of power. ``frames = 1 +
+    (n_samples - 400) // 160`` (0 for clips under 400 samples).
+
+    Parameters
+    ----------
+    waveforms : array-like of shape (n_clips, n_samples)
+        Waveforms at 16 kHz, float in [-1, 1]; computed in float64. Other
+        rates must be resampled first
+        (:func:`skaudio.embedding.waveforms_to_patches` does).
+
+    Returns
+    -------
+    ndarray of shape (n_clips, n_frames, 64)
+        float64 log-mel frames, time first.
+
+    See Also
+    --------
+    skaudio.embedding.waveforms_to_patches : the same, cut into 0.96 s patches.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 4 (16 kHz, 25 ms Hann window, 10 ms hop, 64 mel
+       bands from 125 to 7500 Hz) and section 3.3.
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------
@@ -103,6 +165,27 @@ def vggish_log_mel(waveforms):
 def samples_for_segments(n_segments):
     """16 kHz samples that give exactly ``n_segments`` patches: ``15360 n + 240``.
 
+    ``96 n`` frames of 400 samples every 160 need ``400 + (96 n - 1) 160``
+    samples; :func:`skaudio.embedding.waveforms_to_patches` fits clips to
+    this length when ``n_segments`` is given.
+
+    Parameters
+    ----------
+    n_segments : int
+        Number of 0.96 s patches (96 frames of 10 ms each).
+
+    Returns
+    -------
+    int
+        Samples at 16 kHz.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 5.2.3 (clips repeated or truncated to a fixed
+       number of segments) and Table 4 (25 ms windows, 10 ms hop).
+
     Examples
     --------
     >>> samples_for_segments(1), samples_for_segments(10)
@@ -126,11 +209,18 @@ def resample_to_vggish(waveforms, sr):
 def waveforms_to_patches(waveforms, sr=VGGISH_SR, *, n_segments=None, pad_mode="repeat"):
     """Waveforms at ``sr`` -> VGGish log-mel patches ``(n, n_segments, 96, 64)``.
 
+    Mono clips of one length are resampled to 16 kHz (soxr, "HQ", as
+    librosa resamples), optionally fitted to ``n_segments`` patches, turned
+    into :func:`skaudio.embedding.vggish_log_mel` frames and cut into
+    non-overlapping 96-frame patches; a trailing partial patch is dropped.
+
     Parameters
     ----------
     waveforms : ndarray of shape (n_clips, n_samples)
+        Waveforms at ``sr``, float in [-1, 1].
     sr : float, default=16000
-        Sample rate of ``waveforms``; other rates are resampled to 16 kHz.
+        Sample rate of ``waveforms`` in Hz; other rates are resampled to
+        16 kHz.
     n_segments : int or None, default=None
         ``None`` keeps every whole 0.96 s patch (the reference's behaviour; a
         clip shorter than one patch, 15,600 samples at 16 kHz, is an error).
@@ -138,10 +228,30 @@ def waveforms_to_patches(waveforms, sr=VGGISH_SR, *, n_segments=None, pad_mode="
         truncated, shorter ones repeated (``pad_mode="repeat"``) or padded
         with silence (``"constant"``) to ``15360 n + 240`` samples at 16 kHz.
     pad_mode : {"repeat", "constant"}, default="repeat"
+        How ``n_segments`` lengthens a short clip: tile it (the thesis) or
+        append zeros.
 
     Returns
     -------
-    ndarray of shape (n_clips, n_segments, 96, 64), float64
+    ndarray of shape (n_clips, n_segments, 96, 64)
+        float64 log-mel patches (natural log of magnitude plus 0.01), frames
+        first, one per 0.96 s.
+
+    Raises
+    ------
+    ValueError
+        Clips shorter than one patch (15,600 samples at 16 kHz) with
+        ``n_segments=None``.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 4 (the log-mel parameters), section 5.1.1
+       (non-overlapping 960 ms frames of 96 x 64) and section 5.2.3 (repeating
+       and truncating clips to a fixed number of segments).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------

@@ -23,15 +23,35 @@ def vggish_postprocess(embeddings, pca=None, *, steps=STEPS, quantization="trunc
     Parameters
     ----------
     embeddings : ndarray of shape (..., 128)
-    pca : tuple of (eigen_vectors, means) or None
-        Needed when ``"pca"`` is a step.
-    steps : sequence of {"pca", "clip", "quantize"}, default=all three
+        Embeddings, 128 per segment (the network's ``fc2`` output).
+    pca : tuple of (eigen_vectors, means) or None, default=None
+        ``eigen_vectors`` of shape (128, 128) and ``means`` of shape (128,),
+        as :func:`skaudio.embedding.load_vggish_weights` returns them; needed
+        when ``"pca"`` is a step.
+    steps : sequence of {"pca", "clip", "quantize"}, default=("pca", "clip", "quantize")
+        The steps to apply; they always run in the order above.
     quantization : {"truncate", "round"}, default="truncate"
+        How ``"quantize"`` makes integers: the TF release truncates,
+        torchvggish rounds.
 
     Returns
     -------
     ndarray of float32, the shape of ``embeddings``
         Quantised values are the integers 0-255, as float32.
+
+    Raises
+    ------
+    ValueError
+        ``"pca"`` in ``steps`` without ``pca``.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 5.1.1 (the 128-D embeddings "further processed
+       using principal component analysis (PCA) and 8-bit quantization").
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------

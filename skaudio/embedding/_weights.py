@@ -51,7 +51,28 @@ PCA_KEYS = ("pca_eigen_vectors", "pca_means")
 def published_keys(form):
     """File key -> expected shape (in the file's layout) of a published form.
 
-    ``form`` is ``"tf"`` or ``"torch"``.
+    Parameters
+    ----------
+    form : {"tf", "torch"}
+        ``"tf"``: the TF release's checkpoint variables
+        (``vggish/conv1/weights``, kernels ``(kh, kw, in, out)``); any other
+        value: torchvggish's state dict keys (``features.0.weight``, kernels
+        ``(out, in, kh, kw)``).
+
+    Returns
+    -------
+    dict of str to tuple of int
+        The 18 weight and bias keys of the published network (Table 1's 6
+        convolutions and 3 dense layers) and their shapes; the PCA parameters
+        are not included.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 1 (the VGGish layers).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------
@@ -238,14 +259,33 @@ def convert_vggish_arrays(arrays, *, path="<arrays>"):
         ``pca_means`` (128,) or (128, 1) (also with a ``pproc.`` prefix).
         Keys outside the ``vggish/``, ``features.``, ``embeddings.`` and PCA
         names (``global_step``, say) are ignored.
-    path : str
+    path : str, default="<arrays>"
         Named in error messages.
 
     Returns
     -------
     weights : dict
-        Keras layer name -> ``[kernel, bias]`` (float32, Keras layout).
+        Keras layer name -> ``[kernel, bias]`` (float32, Keras layout), for
+        :func:`skaudio.networks.build_vggish`.
     pca : tuple of (eigen_vectors, means) or None
+        float64 arrays of shape (128, 128) and (128,), when ``arrays`` holds
+        them.
+
+    Raises
+    ------
+    ValueError
+        Keys of both forms or of neither, missing or unexpected keys, arrays
+        of the wrong shape, non-numeric or non-finite arrays, or only one of
+        the two PCA arrays.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 1 (the VGGish layers) and section 5.1.1 (PCA
+       and 8-bit quantisation of the embeddings).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------
@@ -318,6 +358,30 @@ def load_vggish_weights(path, *, pca_params=None):
         Keras layer name -> ``[kernel, bias]`` for
         :func:`skaudio.networks.build_vggish` (``model.get_layer(name).set_weights``).
     pca : tuple of (eigen_vectors (128, 128), means (128,)) or None
+        float64; from ``pca_params`` when given, else from ``path``, else
+        None.
+
+    Raises
+    ------
+    ValueError
+        A missing, unreadable or unsafe file (one that would need pickle), or
+        arrays that do not match the published network.
+    TypeError
+        ``path`` that is not a str or os.PathLike.
+
+    See Also
+    --------
+    skaudio.embedding.convert_vggish_arrays : the same from arrays in memory.
+    skaudio.VGGishEmbedder : loads them with ``weights=path``.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 1 (the VGGish layers) and section 5.1.1 (PCA
+       and 8-bit quantisation of the embeddings).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------

@@ -121,6 +121,33 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
     ----------
     {training_parameters}
 
+    See Also
+    --------
+    skaudio.VGGLikeClassifier : a network built on this class.
+    skaudio.discovery.all_estimators : every concrete subclass.
+
+    References
+    ----------
+    .. [1] L. Buitinck et al., "API design for machine learning software:
+       experiences from the scikit-learn project," ECML PKDD Workshop on
+       Languages for Data Mining and Machine Learning, 2013 (the estimator
+       and classifier interface this class implements: ``fit``, ``predict``,
+       ``predict_proba``, ``get_params``).
+    .. [2] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section 3
+       (mixup, random cropping, channel confusion, SpecAugment) and section
+       5.2 (SGD with cosine-decay restarts, the outputs averaged where the
+       learning rate is at its minimum).
+    .. [3] Z. Xu, "Audio event classification using deep learning methods,"
+       MSc thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 5.1.2 (mini-batch class balancing) and section 5.2.4,
+       eq. 27 (mixup).
+    .. [4] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A
+       Deep Learning Front-End for Context-Agnostic Audio Classification",
+       section IV (±3 dB random training gain) and section V-C (LOG-AU's
+       ±30 dB).
+
     Examples
     --------
     A new network is a builder plus a thin class:

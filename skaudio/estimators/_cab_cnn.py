@@ -81,8 +81,8 @@ class CABCNNClassifier(NetworkClassifier):
 
     References
     ----------
-    .. [1] Lu, Chen, Wang and Fang, "A deep neural network for audio
-       classification with a classifier attention mechanism", section 3 and
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint), section 3 and
        Table 2 (the network), section 4 (training).
 
     Examples

@@ -1,4 +1,4 @@
-"""The log front-ends: LOG, PERSA and LOG-T (PERSA+ paper, section III, eq. 4)."""
+"""The log front-ends: LOG, PERSA and LOG-T (PERSA+ paper, sections III and V-C, eq. 4)."""
 
 import numpy as np
 
@@ -64,7 +64,10 @@ def _log_threshold(S, *, c, n_jobs):
 def log_compression(S, *, amin=1e-10, n_jobs=None):
     """LOG: ``log10(max(S, amin))`` of a power spectrogram.
 
-    The function behind :class:`LogCompression`, with the same parameters.
+    The PERSA+ paper's static log compression (LOG, section V-C), which the
+    other front-ends are compared with; not invariant to the input gain. The
+    function behind :class:`skaudio.frontends.LogCompression`, with the same
+    parameters.
 
     Parameters
     ----------
@@ -76,7 +79,14 @@ def log_compression(S, *, amin=1e-10, n_jobs=None):
 
     Returns
     -------
-    ndarray of the same shape and float dtype
+    L : ndarray of the same shape and float dtype as ``S``
+        ``log10`` of the floored power, in bels.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-C
+       (the LOG front-end).
 
     Examples
     --------
@@ -97,7 +107,7 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=None):
     "mean division then log" variant. Both are exactly invariant to a gain:
     ``per_sample_norm(g * S) == per_sample_norm(S)`` for ``g > 0`` (while no
     bin sits at the ``amin`` floor). Computed in one pass over each chunk of
-    samples. The function behind :class:`PerSampleNorm`.
+    samples. The function behind :class:`skaudio.frontends.PerSampleNorm`.
 
     Parameters
     ----------
@@ -111,7 +121,15 @@ def per_sample_norm(S, *, method="subtract", amin=1e-10, n_jobs=None):
 
     Returns
     -------
-    ndarray of the same shape and float dtype
+    Z : ndarray of the same shape and float dtype as ``S``
+        In bels relative to the sample's reference: zero mean over each
+        sample's bins for ``method="subtract"``.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section III
+       (PERSA) and section IV-C (the "mean division - log" variant).
 
     Examples
     --------
@@ -134,7 +152,7 @@ def log_threshold(S, *, c=30.0, n_jobs=None):
     The output lies in ``[-c/10, log10(1 + 10**(-c/10))]`` bels: a dynamic range
     of at most ``10 * log10(10**(c/10) + 1)`` dB, which exceeds ``c`` by less
     than 0.005 dB for ``c >= 30``. An all-zero sample gives ``-c/10`` everywhere.
-    The function behind :class:`LogThreshold`.
+    The function behind :class:`skaudio.frontends.LogThreshold`.
 
     Parameters
     ----------
@@ -146,7 +164,14 @@ def log_threshold(S, *, c=30.0, n_jobs=None):
 
     Returns
     -------
-    ndarray of the same shape and float dtype
+    L : ndarray of the same shape and float dtype as ``S``
+        In bels relative to each sample's maximum.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-C,
+       eq. 4 (LOG-T), and Fig. 1 (the sweep of ``c``).
 
     Examples
     --------
@@ -176,7 +201,13 @@ class LogCompression(FrontEnd):
 
     See Also
     --------
-    log_compression : the function this transformer applies.
+    skaudio.frontends.log_compression : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-C
+       (the LOG front-end) and Tables II-III.
 
     Examples
     --------
@@ -218,8 +249,14 @@ class PerSampleNorm(FrontEnd):
 
     See Also
     --------
-    PersaPlus : PERSA with noise injection.
-    per_sample_norm : the function this transformer applies.
+    skaudio.frontends.PersaPlus : PERSA with noise injection.
+    skaudio.frontends.per_sample_norm : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section III
+       (PERSA) and section IV-C (the "mean division - log" variant).
 
     Examples
     --------
@@ -249,7 +286,7 @@ class LogThreshold(FrontEnd):
     """LOG-T: per-sample maximum normalisation and log with a floor ``c`` dB down.
 
     ``log10(S / max(S) + 10**(-c/10))`` per sample (PERSA+ paper, eq. 4; see
-    :func:`log_threshold` for the sign of the exponent). Each sample's output
+    :func:`skaudio.frontends.log_threshold` for the sign of the exponent). Each sample's output
     spans at most about ``c`` dB (``c / 10`` bels) and is invariant to the
     input gain. A silent sample gives ``-c / 10`` everywhere.
 
@@ -262,7 +299,13 @@ class LogThreshold(FrontEnd):
 
     See Also
     --------
-    log_threshold : the function this transformer applies.
+    skaudio.frontends.log_threshold : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-C,
+       eq. 4 (LOG-T); ``c = 30`` dB from Fig. 1 and section VI.
 
     Examples
     --------

@@ -76,6 +76,16 @@ def colored_noise(shape, *, color="pink", band_frequencies=None, random_state=No
     N : ndarray of ``shape``
         The noise's power, mean 1 over the bands.
 
+    See Also
+    --------
+    skaudio.frontends.persa_plus : injects such a noise ``q`` dB below each sample.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section IV-A,
+       eq. 1 (the noise segment ``N``, "i.e. pink noise").
+
     Examples
     --------
     >>> N = colored_noise((2, 100, 4), color="white", random_state=0)
@@ -110,7 +120,7 @@ def sample_generators(S, random_state):
     that ignores the sample's gain: the same clip gets the same noise in any
     batch, order or subset and at any level, while different clips get
     independent noise. ``random_state=None`` draws fresh entropy per call.
-    :func:`~skaudio.frontends.persa_plus` uses these generators for a
+    :func:`skaudio.frontends.persa_plus` uses these generators for a
     callable ``noise``; its coloured noises come from the same seeds through
     a faster counter-based generator (see :mod:`skaudio._hashed_noise`).
 
@@ -125,6 +135,21 @@ def sample_generators(S, random_state):
     ------
     numpy.random.Generator
         One per sample, in order.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section IV-A
+       (a randomly generated noise segment for every sample).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.random.default_rng(0).random((2, 10, 8))
+    >>> draws = [rng.random() for rng in sample_generators(S, 0)]
+    >>> louder = [rng.random() for rng in sample_generators(100 * S, 0)]
+    >>> draws == louder, draws[0] != draws[1]     # gain-invariant, per sample
+    (True, True)
     """
     base = base_seed(random_state)
     for fingerprint in fingerprints(S):

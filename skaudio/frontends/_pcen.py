@@ -105,7 +105,7 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
     dtype on cache-sized chunks of samples in ``n_jobs`` threads: equal to
     ``librosa.pcen`` to float64 rounding for float64 input, and to about
     ``1e-6`` relative for float32 input (which librosa computes in float64).
-    The function behind :class:`PCEN`.
+    The function behind :class:`skaudio.frontends.PCEN`.
 
     Parameters
     ----------
@@ -115,16 +115,48 @@ def pcen(S, *, sr=16000, hop_length=512, gain=0.98, bias=2.0, power=0.5,
         Sample rate of the audio in Hz.
     hop_length : float, default=512
         Samples between frames.
-    gain, bias, power, time_constant, eps, b, max_size
-        As in :func:`librosa.pcen` (same defaults); ``b``, the smoother's
-        coefficient, lies in [0, 1] (``None``: from ``time_constant``).
+    gain : float, default=0.98
+        Exponent of the automatic gain control: the (scaled) input ``X`` is
+        divided by ``(eps + M)**gain``, ``M`` its smoothed version.
+    bias : float, default=2.0
+        Bias of the compression ``(X / (eps + M)**gain + bias)**power -
+        bias**power``.
+    power : float, default=0.5
+        Exponent of that compression; 0 gives ``log1p(X / (eps + M)**gain)``.
+    time_constant : float, default=0.4
+        Time constant of the smoother in seconds.
+    eps : float, default=1e-6
+        Added to ``M`` before the gain control, for numerical stability.
+    b : float in [0, 1] or None, default=None
+        Coefficient of the smoother ``M[t] = (1 - b) M[t - 1] + b X[t]``;
+        ``None``: from ``time_constant``, ``sr`` and ``hop_length``, as
+        :func:`librosa.pcen` computes it.
+    max_size : int, default=1
+        Width, in bands, of a maximum filter along the band axis applied
+        before the smoothing; 1 for none.
     input_scale : float, default=2**31
         Factor applied to the input first.
     {n_jobs}
 
     Returns
     -------
-    ndarray of the same shape and float dtype
+    P : ndarray of the same shape and float dtype as ``S``
+        The normalised energy, non-negative (not in bels: PCEN replaces the log).
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-C
+       (the PCEN front-end, "deployed using the default librosa setup").
+    .. [2] Y. Wang, P. Getreuer, T. Hughes, R. F. Lyon and R. A. Saurous, "Trainable
+       frontend for robust and far-field keyword spotting," Proc. ICASSP, 2017
+       (PCEN itself, and the defaults of ``gain``, ``bias``, ``power`` and ``eps``).
+    .. [3] V. Lostanlen et al., "Per-channel energy normalization: Why and how,"
+       IEEE Signal Processing Letters 26(1), 2019 (the smoother's coefficient
+       ``b`` from ``time_constant``, as librosa computes it).
+    .. [4] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (:func:`librosa.pcen`, whose
+       steps, initial filter state and defaults are reproduced).
 
     Examples
     --------
@@ -146,8 +178,9 @@ class PCEN(FrontEnd):
 
     :func:`librosa.pcen`'s steps along time for every sample, band and
     channel independently, computed in batches without librosa (see
-    :func:`pcen`; equal to it to float64 rounding). ``sr`` and ``hop_length`` set the
-    smoother's time constant in frames and should match the spectrogram's.
+    :func:`skaudio.frontends.pcen`; equal to it to float64 rounding). ``sr``
+    and ``hop_length`` set the smoother's time constant in frames and should
+    match the spectrogram's.
 
     Parameters
     ----------
@@ -155,9 +188,25 @@ class PCEN(FrontEnd):
         Sample rate of the audio in Hz.
     hop_length : float, default=512
         Samples between frames.
-    gain, bias, power, time_constant, eps, b, max_size
-        As in :func:`librosa.pcen` (same defaults); ``b``, the smoother's
-        coefficient, lies in [0, 1] (``None``: from ``time_constant``).
+    gain : float, default=0.98
+        Exponent of the automatic gain control: the (scaled) input ``X`` is
+        divided by ``(eps + M)**gain``, ``M`` its smoothed version.
+    bias : float, default=2.0
+        Bias of the compression ``(X / (eps + M)**gain + bias)**power -
+        bias**power``.
+    power : float, default=0.5
+        Exponent of that compression; 0 gives ``log1p(X / (eps + M)**gain)``.
+    time_constant : float, default=0.4
+        Time constant of the smoother in seconds.
+    eps : float, default=1e-6
+        Added to ``M`` before the gain control, for numerical stability.
+    b : float in [0, 1] or None, default=None
+        Coefficient of the smoother ``M[t] = (1 - b) M[t - 1] + b X[t]``;
+        ``None``: from ``time_constant``, ``sr`` and ``hop_length``, as
+        :func:`librosa.pcen` computes it.
+    max_size : int, default=1
+        Width, in bands, of a maximum filter along the band axis applied
+        before the smoothing; 1 for none.
     input_scale : float, default=2**31
         Factor applied to the input first. librosa's defaults assume int32-scaled
         audio; ``2**31`` brings a spectrogram of [-1, 1] audio there, where PCEN
@@ -167,7 +216,22 @@ class PCEN(FrontEnd):
 
     See Also
     --------
-    pcen : the function this transformer applies.
+    skaudio.frontends.pcen : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section V-C
+       (the PCEN front-end, "deployed using the default librosa setup").
+    .. [2] Y. Wang, P. Getreuer, T. Hughes, R. F. Lyon and R. A. Saurous, "Trainable
+       frontend for robust and far-field keyword spotting," Proc. ICASSP, 2017
+       (PCEN itself, and the defaults of ``gain``, ``bias``, ``power`` and ``eps``).
+    .. [3] V. Lostanlen et al., "Per-channel energy normalization: Why and how,"
+       IEEE Signal Processing Letters 26(1), 2019 (the smoother's coefficient
+       ``b`` from ``time_constant``, as librosa computes it).
+    .. [4] B. McFee et al., "librosa: Audio and music signal analysis in python,"
+       Proc. 14th Python in Science Conference, 2015 (:func:`librosa.pcen`, whose
+       steps, initial filter state and defaults are reproduced).
 
     Examples
     --------

@@ -92,7 +92,7 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
     injected noise has, on average over the sample's bins, exactly ``q`` dB less
     power than the sample itself. Then (eq. 2-3) ``L = log10 P_n`` and
     ``L - mean(L)``. ``q=np.inf`` injects nothing (PERSA). The function behind
-    :class:`PersaPlus`.
+    :class:`skaudio.frontends.PersaPlus`.
 
     Parameters
     ----------
@@ -107,27 +107,35 @@ def persa_plus(S, *, q=9.0, noise="pink", band_frequencies=None, random_state=No
         the band, drawn anew for every sample), a fixed array broadcastable to
         one sample's shape ``S.shape[1:]``, or ``callable((1, *S.shape[1:]),
         rng)`` called once per sample with that sample's generator
-        (:func:`sample_generators`).
+        (:func:`skaudio.frontends.sample_generators`).
     band_frequencies : array-like of shape (n_bands,) or None, default=None
-        Band centres for the coloured noises (see :func:`colored_noise`).
+        Band centres for the coloured noises (see
+        :func:`skaudio.frontends.colored_noise`).
     random_state : int, RandomState instance or None, default=None
         Seeds the noise. Each sample's noise is seeded by ``random_state``
         and a gain-invariant checksum of the sample (see
-        :func:`sample_generators`): with an int, a sample's output is the same
-        in any batch, order or subset and at any gain, while different samples
-        get independent noise. The coloured noises come from a counter-based
-        generator (an integer hash of a per-sample key mixed from the two and
-        the bin's index; 15 random bits per bin, so the unit exponential
-        variates reach at most ``ln(2**16)``, about 11.1), drawn and added by
-        compiled kernels in one pass over each chunk of samples (see
-        ``skaudio._hashed_noise``).
+        :func:`skaudio.frontends.sample_generators`): with an int, a sample's
+        output is the same in any batch, order or subset and at any gain,
+        while different samples get independent noise. The coloured noises
+        come from a counter-based generator (an integer hash of a per-sample
+        key mixed from the two and the bin's index; 15 random bits per bin, so
+        the unit exponential variates reach at most ``ln(2**16)``, about
+        11.1), drawn and added by compiled kernels in one pass over each chunk
+        of samples (see ``skaudio._hashed_noise``).
     amin : float, default=1e-10
         Floor inside the logarithm.
     {n_jobs}
 
     Returns
     -------
-    ndarray of the same shape and float dtype
+    Z : ndarray of the same shape and float dtype as ``S``
+        In bels, zero mean over each sample's bins.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section IV,
+       eq. 1-3.
 
     Examples
     --------
@@ -148,14 +156,14 @@ class PersaPlus(FrontEnd):
     """PERSA+: noise injection ``q`` dB below the sample, log, mean subtraction.
 
     Implements eq. 1-3 of Vrysis et al. on a **power** input (see
-    :func:`persa_plus` for the math): coloured noise whose mean power is ``q``
-    dB below the sample's own mean power is added to every bin, so content more
-    than about ``q`` dB under the sample's level is masked the same way in every
-    recording, whatever its noise floor or gain; then ``log10`` and per-sample
-    mean subtraction (PERSA). The paper's ±3 dB random *training* gain is not
-    part of the transformer: it belongs to the network estimator
-    (``gain_augment_db``), since a transformer must give the same output at
-    training and prediction time.
+    :func:`skaudio.frontends.persa_plus` for the math): coloured noise whose
+    mean power is ``q`` dB below the sample's own mean power is added to every
+    bin, so content more than about ``q`` dB under the sample's level is
+    masked the same way in every recording, whatever its noise floor or gain;
+    then ``log10`` and per-sample mean subtraction (PERSA). The paper's ±3 dB
+    random *training* gain (section IV-C) is not part of the transformer: it
+    belongs to the network estimator (``gain_augment_db``), since a
+    transformer must give the same output at training and prediction time.
 
     Parameters
     ----------
@@ -186,8 +194,14 @@ class PersaPlus(FrontEnd):
 
     See Also
     --------
-    PerSampleNorm : the same without noise.
-    persa_plus : the function this transformer applies.
+    skaudio.frontends.PerSampleNorm : the same without noise.
+    skaudio.frontends.persa_plus : the function this transformer applies.
+
+    References
+    ----------
+    .. [1] L. Vrysis, I. Thoidis, C. Dimoulas and G. Papanikolaou, "PERSA+: A Deep
+       Learning Front-End for Context-Agnostic Audio Classification", section IV,
+       eq. 1-3; ``q = 9`` dB from Fig. 1 and section VI.
 
     Examples
     --------

@@ -77,8 +77,8 @@ def build_cab_cnn(input_shape, n_classes, *, filters=(16, 32, 32, 128),
 
     References
     ----------
-    .. [1] Lu, Chen, Wang and Fang, "A deep neural network for audio
-       classification with a classifier attention mechanism", section 3,
+    .. [1] H. Lu, H. Zhang and A. Nayak, "A deep neural network for audio
+       classification with a classifier attention mechanism" (preprint), section 3,
        Fig. 1-2, Table 2 and section 4 (model configurations).
 
     Examples

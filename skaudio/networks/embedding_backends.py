@@ -89,12 +89,17 @@ def build_embedding_dnn(input_shape, n_classes, *, hidden_units=(600, 600, 600),
     Parameters
     ----------
     input_shape : tuple of int
-        ``(n_segments, dim)`` of one clip.
+        ``(n_segments, dim)`` of one clip; ``n_segments`` may be None.
     n_classes : int
     hidden_units : sequence of int, default=(600, 600, 600)
+        Width of each hidden layer (Table 5: three of 600).
     dropout : float, default=0.4
+        Dropout rate after every hidden layer, in [0, 1).
     batch_norm : bool, default=True
+        Batch normalisation between each hidden Dense layer and its ReLU.
     pooling : {"feature", "decision"}, default="feature"
+        Average the segments' last hidden layer before the class layer, or
+        the segments' class outputs after it.
     output_activation : str, default="softmax"
         ``"sigmoid"`` for multi-label outputs.
     name : str, default="embedding_dnn"
@@ -106,6 +111,18 @@ def build_embedding_dnn(input_shape, n_classes, *, hidden_units=(600, 600, 600),
     -------
     keras.Model
         Uncompiled; ``(batch, n_segments, dim) -> (batch, n_classes)``.
+
+    Raises
+    ------
+    ValueError
+        ``input_shape`` not of length 2, ``dropout`` outside [0, 1),
+        ``n_classes`` below 1 or an unknown ``pooling``.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 5.1.3 and Table 5 (the DNN model).
 
     Examples
     --------
@@ -146,9 +163,13 @@ def build_embedding_lstm(input_shape, n_classes, *, units=600, dropout=0.4,
         ``(n_segments, dim)``; ``n_segments`` may be None.
     n_classes : int
     units : int, default=600
+        LSTM units (Table 6: 600).
     dropout : float, default=0.4
+        Dropout rate after the LSTM, in [0, 1).
     batch_norm : bool, default=True
+        Batch normalisation of the LSTM's last output.
     output_activation : str, default="softmax"
+        ``"sigmoid"`` for multi-label outputs.
     name : str, default="embedding_lstm"
     seed : int or None, default=None
         Seeds the weight initialisers and dropout layers (see
@@ -157,7 +178,20 @@ def build_embedding_lstm(input_shape, n_classes, *, units=600, dropout=0.4,
     Returns
     -------
     keras.Model
-        Uncompiled.
+        Uncompiled; ``(batch, n_segments, dim) -> (batch, n_classes)``.
+
+    Raises
+    ------
+    ValueError
+        ``input_shape`` not of length 2, ``dropout`` outside [0, 1) or
+        ``n_classes`` below 1.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 5.1.3 and Table 6 (the LSTM model; section
+       5.2.5 keeps each clip's own number of segments for it).
 
     Examples
     --------
@@ -216,13 +250,19 @@ def build_multi_level_attention(input_shape, n_classes, *, levels=LEVELS,
     Parameters
     ----------
     input_shape : tuple of int
-        ``(n_segments, dim)``.
+        ``(n_segments, dim)``; ``n_segments`` may be None.
     n_classes : int
     levels : sequence of {"h1", "h2", "h3"}, default=("h1", "h2", "h3")
+        The hidden levels that feed an attention module (a non-empty subset,
+        no repeats; a single string is one level).
     hidden_units : sequence of 3 int, default=(600, 600, 600)
+        Widths of h1, h2 and h3 (Table 7: 600 each).
     dropout : float, default=0.4
+        Dropout rate after every hidden layer, in [0, 1).
     batch_norm : bool, default=True
+        Batch normalisation between each hidden Dense layer and its ReLU.
     output_activation : str, default="softmax"
+        ``"sigmoid"`` for multi-label outputs.
     name : str, default="multi_level_attention"
     seed : int or None, default=None
         Seeds the weight initialisers and dropout layers (see
@@ -231,7 +271,23 @@ def build_multi_level_attention(input_shape, n_classes, *, levels=LEVELS,
     Returns
     -------
     keras.Model
-        Uncompiled.
+        Uncompiled; ``(batch, n_segments, dim) -> (batch, n_classes)``.
+
+    Raises
+    ------
+    ValueError
+        An invalid ``levels``, ``hidden_units`` not of length 3,
+        ``input_shape`` not of length 2, ``dropout`` outside [0, 1) or
+        ``n_classes`` below 1.
+    TypeError
+        ``levels`` that is not a sequence.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, section 3.2.9 (the multi-level attention model,
+       eq. 22), section 5.1.3 and Table 7 (its settings).
 
     Examples
     --------

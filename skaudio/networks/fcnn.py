@@ -117,9 +117,9 @@ def build_fcnn(input_shape, n_classes, *, filters=FCNN_FILTERS,
 
     References
     ----------
-    .. [1] H. Hu et al., "Device-robust acoustic scene classification based on
-       two-stage categorization and data augmentation", DCASE 2020 technical
-       report, section 2.2.
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section 2.2.
     .. [2] S. Woo, J. Park, J.-Y. Lee and I. S. Kweon, "CBAM: Convolutional
        Block Attention Module", ECCV 2018 (the channel attention).
 
@@ -169,14 +169,61 @@ def build_fsfcnn(input_shape, n_classes, *, filters=FSFCNN_FILTERS,
     14, 24, 48, 48 and 96 per block of 2, then the 1x1 class maps), 2x2
     pooling after the 2nd and 4th, time-only pooling after the 6th and 8th,
     dropout 0.5 after the 9th and 10th. The first convolution (5x5) strides
-    time only, as in the authors' code. See :func:`build_fcnn` for the
-    parameters.
+    time only, as in the authors' code. The network is fully
+    convolutional: ``n_frames`` may be None.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(n_frames, n_bands, n_channels)``; ``n_frames`` may be None. With
+        ``split_bands``, the lower ``n_bands // 2`` bands go to one stream
+        and the rest to the other.
+    n_classes : int
+    filters : sequence of int, default=(14, 24, 48, 48, 96)
+        Width of each block's convolutions.
+    convs_per_block : sequence of int, default=(2, 2, 2, 2, 2)
+    pool_sizes : sequence of (int, int) or None, default=((2, 2), (2, 2), (2, 1), (2, 1), None)
+        Max pooling after each block, ``(time, frequency)``: 2x2 twice, then
+        time only (the paper's "1x2", frequency x time), none after the last.
+    first_kernel_size : int, default=5
+    first_strides : int or (int, int), default=(2, 1)
+        Kernel and stride ``(time, frequency)`` of the first convolution;
+        the others are 3x3, stride 1.
+    dropout : float, default=0.5
+    dropout_from : int, default=9
+        The first convolution (1-based) followed by dropout.
+    attention_ratio : int or None, default=2
+        Channel attention's reduction ratio on the class maps; None leaves
+        the attention out.
+    split_bands : bool, default=False
+        Two streams, lower and upper half of the bands, concatenated along
+        the bands before one more 3x3 convolution (fsFCNN-s).
+    weight_decay : float, default=1e-3
+        L2 penalty on every convolution kernel (the authors' ``wd``).
+    output_activation : str, default="softmax"
+        ``"sigmoid"`` for multi-label outputs.
+    name : str, default="fsfcnn"
+    seed : int or None, default=None
+        Seeds the weight initialisers and dropout layers (see
+        :mod:`skaudio.networks`): the same seed builds the same network.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled; ``(batch, n_frames, n_bands, n_channels) -> (batch,
+        n_classes)``.
+
+    See Also
+    --------
+    skaudio.networks.build_fcnn : the general builder, with FCNN's defaults.
+    skaudio.FsFCNNClassifier : this network as a scikit-learn classifier.
 
     References
     ----------
-    .. [1] H. Hu et al., "Device-robust acoustic scene classification based on
-       two-stage categorization and data augmentation", DCASE 2020 technical
-       report, section 2.2.
+    .. [1] H. Hu, C.-H. H. Yang, X. Xia et al., "Device-robust acoustic scene
+       classification based on two-stage categorization and data
+       augmentation," DCASE 2020 Challenge technical report, 2020, section
+       2.2 (fsFCNN and fsFCNN-s).
 
     Examples
     --------

@@ -109,7 +109,22 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
     Returns
     -------
     keras.Model
-        Uncompiled; layers named as in :func:`vggish_layer_names`.
+        Uncompiled; ``(batch, *input_shape) -> (batch, embedding_size)``,
+        weighted layers named as in
+        ``skaudio.networks.vggish.vggish_layer_names``.
+
+    See Also
+    --------
+    skaudio.embedding.load_vggish_weights : the published weights for it.
+    skaudio.VGGishEmbedder : the network as a scikit-learn transformer.
+
+    References
+    ----------
+    .. [1] Z. Xu, "Audio event classification using deep learning methods," MSc
+       thesis, Aalto University, School of Electrical Engineering, Espoo,
+       2018, Table 1 (the VGGish layers).
+    .. [2] S. Hershey et al., "CNN architectures for large-scale audio
+       classification," Proc. ICASSP, 2017.
 
     Examples
     --------
