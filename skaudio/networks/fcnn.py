@@ -24,6 +24,7 @@ import keras
 
 from . import _blocks
 from ._blocks import batch_norm, class_scores, conv_bn_relu
+from ._pooling import MaxPooling2D
 from ._seeds import layer_seeds, seeded_dropout
 
 #: FCNN of Task 1a for 3 input channels (log-mel, delta, delta-delta): the
@@ -54,7 +55,7 @@ def _conv_stack(x, *, filters, convs_per_block, pool_sizes, first_kernel_size,
             if dropout and n >= dropout_from:
                 x = seeded_dropout(dropout, f"{prefix}dropout{n}")(x)
         if pool is not None:
-            x = keras.layers.MaxPooling2D(pool, padding="same",
+            x = MaxPooling2D(pool, padding="same",
                                           name=f"{prefix}pool{block + 1}")(x)
     return x, n
 

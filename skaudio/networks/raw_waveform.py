@@ -35,6 +35,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._pooling import MaxPooling1D
 from ._seeds import initializer, layer_seeds, next_seed, seeded_dropout
 
 __all__ = [
@@ -736,7 +737,7 @@ def _cnn_pipeline(frames, spec, filters, *, dropout, orthogonal_penalty, kernel_
             x = keras.layers.Activation("elu", name=f"{prefix}_elu{index + 1}")(x)
         else:
             block = spec[i - 1][3] + 1
-            x = keras.layers.MaxPooling1D(kernel, strides=stride, padding="valid",
+            x = MaxPooling1D(kernel, strides=stride, padding="valid",
                                           name=f"{prefix}_pool{block}")(x)
             if dropout:
                 x = seeded_dropout(dropout, f"{prefix}_dropout{block}")(x)

@@ -2,6 +2,7 @@
 
 import keras
 
+from ._pooling import MaxPooling2D
 from ._seeds import initializer, layer_seeds, seeded_dropout
 
 #: Momentum of the batch-normalisation statistics. Keras's 0.99 averages over
@@ -108,7 +109,7 @@ def build_vgg_like(input_shape, n_classes, *, filters=(16, 32, 64, 128), kernel_
                 n_filters, kernel_size, padding=padding, activation=activation,
                 use_bias=not batch_norm, kernel_initializer=initializer(),
                 name=f"conv{i + 1}"), i + 1)
-            x = keras.layers.MaxPooling2D(pool_size, padding=padding, name=f"pool{i + 1}")(x)
+            x = MaxPooling2D(pool_size, padding=padding, name=f"pool{i + 1}")(x)
             if not batch_norm:  # dropout in front of batch normalisation shifts its variance
                 x = seeded_dropout(dropout, f"dropout{i + 1}")(x)
         x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)

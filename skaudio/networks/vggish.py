@@ -30,6 +30,7 @@ the ``/`` parts become ``_`` (:data:`TF_LAYER_NAMES` holds the mapping).
 
 import keras
 
+from ._pooling import MaxPooling2D
 from ._seeds import initializer, layer_seeds
 
 #: The published widths: one tuple of convolution widths per pooling block.
@@ -141,7 +142,7 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
                 x = keras.layers.Conv2D(int(width), 3, padding="same", activation="relu",
                                         kernel_initializer=initializer(kernel_initializer),
                                         name=next(names))(x)
-            x = keras.layers.MaxPooling2D(2, strides=2, padding="same", name=f"pool{b}")(x)
+            x = MaxPooling2D(2, strides=2, padding="same", name=f"pool{b}")(x)
         x = keras.layers.Flatten(name="flatten")(x)  # row-major over (H, W, C): TF's order
         for width in fc_units:
             x = keras.layers.Dense(int(width), activation="relu",

@@ -1,0 +1,63 @@
+"""skaudio's max pooling layers: Keras's forward pass and gradient, a faster path on JAX."""
+
+import keras
+import numpy as np
+import pytest
+
+from skaudio.networks._pooling import MaxPooling1D, MaxPooling2D, max_of_strided_slices
+
+CASES = [
+    (MaxPooling2D, keras.layers.MaxPooling2D, (3, 9, 7, 4), {"pool_size": 2, "padding": "same"}),
+    (MaxPooling2D, keras.layers.MaxPooling2D, (3, 9, 7, 4), {"pool_size": 2}),
+    (MaxPooling2D, keras.layers.MaxPooling2D, (3, 9, 7, 4),
+     {"pool_size": (2, 1), "padding": "same"}),
+    (MaxPooling2D, keras.layers.MaxPooling2D, (3, 10, 8, 4),
+     {"pool_size": 3, "strides": 2, "padding": "same"}),
+    (MaxPooling1D, keras.layers.MaxPooling1D, (3, 50, 4), {"pool_size": 3, "strides": 3}),
+    (MaxPooling1D, keras.layers.MaxPooling1D, (3, 50, 4), {"pool_size": 5, "strides": 1}),
+    (MaxPooling1D, keras.layers.MaxPooling1D, (3, 51, 4),
+     {"pool_size": 5, "strides": 2, "padding": "same"}),
+]
+
+
+@pytest.mark.parametrize("ours, keras_layer, shape, config", CASES)
+def test_forward_equals_keras(ours, keras_layer, shape, config):
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    expected = keras.ops.convert_to_numpy(keras_layer(**config)(x))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(ours(**config)(x)), expected)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="the strided-slice path (and this gradient check) is JAX's")
+@pytest.mark.parametrize("ours, keras_layer, shape, config", CASES)
+def test_gradient_equals_keras_where_maxima_are_unique(ours, keras_layer, shape, config):
+    import jax
+    import jax.numpy as jnp
+
+    x = jnp.asarray(np.random.default_rng(1).normal(size=shape).astype(np.float32))
+
+    def loss(layer):
+        return lambda v: jnp.sum(layer(v) ** 3)
+
+    np.testing.assert_array_equal(jax.grad(loss(ours(**config)))(x),
+                                  jax.grad(loss(keras_layer(**config)))(x))
+
+
+def test_function_matches_keras_max_pool_and_hand_computation():
+    x = np.arange(12, dtype=np.float32).reshape(1, 12, 1) % 5  # 0 1 2 3 4 0 1 2 3 4 0 1
+    pooled = keras.ops.convert_to_numpy(max_of_strided_slices(x, (3,), (3,), "valid"))
+    assert pooled.ravel().tolist() == [2, 4, 3, 4]
+    np.testing.assert_array_equal(
+        pooled, keras.ops.convert_to_numpy(keras.ops.max_pool(x, 3, 3, padding="valid")))
+
+
+def test_saves_and_loads_as_a_keras_model(tmp_path):
+    inputs = keras.Input((8, 6, 2))
+    model = keras.Model(inputs, MaxPooling2D(2, padding="same", name="pool")(inputs))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.get_layer("pool")) is MaxPooling2D
+    x = np.random.default_rng(2).normal(size=(2, 8, 6, 2)).astype(np.float32)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)),
+                                  keras.ops.convert_to_numpy(model(x)))
