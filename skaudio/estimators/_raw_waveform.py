@@ -85,14 +85,16 @@ class RawWaveformClassifier(NetworkClassifier):
 
     ``X`` is waveforms ``(n_clips, n_samples)`` at ``sr`` (pre-emphasised and
     mean-normalised: put :class:`~skaudio.PreEmphasis` first). Clips are cut
-    into windows of ``window_s`` seconds, ``window_overlap_s`` apart
-    (:mod:`skaudio.windows`); every window is a training example with its
-    clip's label, and a clip's probabilities are the mean of its windows'.
-    A clip shorter than a window is zero-padded, as
-    :class:`~skaudio.AudioLoader` pads. Inside a window the network
+    into windows of ``window_s`` seconds overlapping by ``window_overlap_s``
+    (:mod:`skaudio.windows`; the paper's 2-s inputs with 0.5 s of overlap,
+    section IV-C); every window is a training example with its clip's label,
+    and a clip's probabilities are the mean of its windows'. A clip shorter
+    than a window is zero-padded, as :class:`~skaudio.AudioLoader` pads.
+    Inside a window the network
     (:func:`skaudio.networks.build_raw_waveform_network`) cuts frames of
-    ``frame_s`` seconds, ``frame_overlap_s`` overlapping (the paper's 2 s with
-    0.5 s, from 5 s windows), runs the sub-segmental (kernel 20, shift 5) and
+    ``frame_s`` seconds, ``frame_overlap_s`` overlapping (by default three
+    frames of 1 s per window; the segmental pipeline needs 12,500 samples
+    per frame, 0.78 s at 16 kHz), runs the sub-segmental (kernel 20, shift 5) and
     segmental (kernel 300, shift 100) CNN pipelines on each, pools each
     frame's statistics, weighs the frames by attention (or averages them, or
     runs two recurrent layers over them) into the audio embedding, and
@@ -114,8 +116,8 @@ class RawWaveformClassifier(NetworkClassifier):
     hierarchy : dict, callable or None, default=None
     sr : int, default=16000
         Sample rate of ``X``: converts the durations below to samples.
-    window_s, window_overlap_s : float, default=5.0, 0.0
-    frame_s, frame_overlap_s : float, default=2.0, 0.5
+    window_s, window_overlap_s : float, default=2.0, 0.5
+    frame_s, frame_overlap_s : float, default=1.0, 0.5
     sub_segmental, segmental, attention : bool, default=True
     recurrent : {None, "gru", "lstm"}, default=None
         Two recurrent layers over the frames instead of the pooling (needs
@@ -149,8 +151,8 @@ class RawWaveformClassifier(NetworkClassifier):
     >>> from skaudio import RawWaveformClassifier
     >>> clf = RawWaveformClassifier(hierarchy={"dog": "animal", "cat": "animal",
     ...                                        "rain": "nature"})
-    >>> clf.window_s, clf.frame_s
-    (5.0, 2.0)
+    >>> clf.window_s, clf.window_overlap_s, clf.frame_s
+    (2.0, 0.5, 1.0)
     """
 
     _parameter_constraints = {
@@ -186,8 +188,8 @@ class RawWaveformClassifier(NetworkClassifier):
         "mixup_alpha": "mixup, which mixes the fine targets the coarse loss reads",
     }
 
-    def __init__(self, hierarchy=None, sr=16000, window_s=5.0, window_overlap_s=0.0,
-                 frame_s=2.0, frame_overlap_s=0.5, sub_segmental=True, segmental=True,
+    def __init__(self, hierarchy=None, sr=16000, window_s=2.0, window_overlap_s=0.5,
+                 frame_s=1.0, frame_overlap_s=0.5, sub_segmental=True, segmental=True,
                  attention=True, recurrent=None, filters=None, hidden_units=512,
                  attention_units=128, embedding_dim=128, dropout=0.2, alpha=None,
                  coarse_weight=1.0, prototype_weight=1.0, margin=1.0,

@@ -7,6 +7,7 @@ therefore sub-samples time only, ``(1, 2)`` frequency only.
 
 import keras
 
+from ._conv import Conv2D
 from ._seeds import initializer
 from .vgg_like import BATCH_NORM_MOMENTUM
 
@@ -25,7 +26,7 @@ def batch_norm(x, name, *, affine=True):
 
 def conv(x, filters, kernel_size, name, *, strides=1, weight_decay=0.0):
     """A bias-free ``same``-padded Conv2D with He initialisation (a norm follows it)."""
-    return keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
+    return Conv2D(filters, kernel_size, strides=strides, padding="same",
                                use_bias=False, kernel_initializer=initializer("he_normal"),
                                kernel_regularizer=regularizer(weight_decay), name=name)(x)
 

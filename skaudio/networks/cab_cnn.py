@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from ._conv import Conv1D
 from ._masked import (
     MaskedBatchNormalization,
     MaskedMaxPooling1D,
@@ -95,7 +96,7 @@ def build_cab_cnn(input_shape, n_classes, *, filters=(16, 32, 32, 128),
         inputs = keras.Input(shape=tuple(input_shape), name="waveform")
         x, mask = SplitValidity(name="split_validity")(inputs)
         for i, (n, kernel, pool, stride, rate) in enumerate(zip(*blocks), start=1):
-            x = keras.layers.Conv1D(n, kernel, padding="same", activation="relu",
+            x = Conv1D(n, kernel, padding="same", activation="relu",
                                     kernel_initializer=initializer(), name=f"conv{i}")(x)
             x, mask = MaskedMaxPooling1D(pool, stride, name=f"pool{i}")([x, mask])
             if rate:

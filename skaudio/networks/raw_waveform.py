@@ -35,6 +35,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._conv import Conv1D
 from ._pooling import MaxPooling1D
 from ._seeds import initializer, layer_seeds, next_seed, seeded_dropout
 
@@ -728,7 +729,7 @@ def _cnn_pipeline(frames, spec, filters, *, dropout, orthogonal_penalty, kernel_
     x = frames
     for i, (kind, kernel, stride, index) in enumerate(spec):
         if kind == "conv":
-            x = keras.layers.Conv1D(
+            x = Conv1D(
                 filters[index], kernel, strides=stride, padding="valid",
                 kernel_initializer=initializer(kernel_initializer),
                 kernel_regularizer=(SoftOrthogonalRegularizer(orthogonal_penalty)
@@ -747,7 +748,7 @@ def _cnn_pipeline(frames, spec, filters, *, dropout, orthogonal_penalty, kernel_
 def build_raw_waveform_network(n_samples, n_fine, n_coarse=None, *, sub_segmental=True,
                                segmental=True, attention=True, recurrent=None,
                                embedding_dim=128, dropout=0.2, alpha=None, seed=None,
-                               frame_length=32000, frame_hop=24000, filters=None,
+                               frame_length=16000, frame_hop=8000, filters=None,
                                hidden_units=512, attention_units=128, recurrent_units=30,
                                orthogonal_penalty=1e-4, prototypes=True,
                                kernel_initializer="orthogonal", name="raw_waveform_network"):
@@ -757,8 +758,8 @@ def build_raw_waveform_network(n_samples, n_fine, n_coarse=None, *, sub_segmenta
     16 kHz for the kernel widths of Table I to mean what they meant there
     (pre-emphasised and mean-normalised: :class:`skaudio.PreEmphasis`). Each
     clip is cut into frames of ``frame_length`` samples every ``frame_hop``
-    (defaults: the paper's 2 s windows with 0.5 s overlap, three per 5 s
-    clip), and every frame goes through:
+    (defaults: 1 s every 0.5 s at 16 kHz, three frames in the estimator's
+    2-s windows), and every frame goes through:
 
     1. up to two CNN pipelines (Table I): the sub-segmental one, Conv1 of
        kernel 20 and shift 5 and six convolutions in all, and the segmental
@@ -802,12 +803,14 @@ def build_raw_waveform_network(n_samples, n_fine, n_coarse=None, *, sub_segmenta
     Choices where the paper leaves room:
 
     * Frames. "The network is trained on W_seq = 2s raw inputs chunked from
-      5s long audio signals with an overlap of 0.5s", and the attention
-      weighs "frame level" outputs of the statistics pooling, which pools
-      "across temporal dimension": here a frame is one such 2 s chunk,
-      pooled over its whole time axis, and the attention weighs the chunks
-      of a clip. Overlap 0.5 s is read as a hop of 1.5 s, which tiles 5 s
-      exactly. Samples after the last whole frame are left out.
+      5s long audio signals with an overlap of 0.5s": those 2-s inputs are
+      the estimator's windows (:class:`skaudio.RawWaveformClassifier`), one
+      training example each. The attention weighs "frame level" outputs of
+      the statistics pooling, which pools "across temporal dimension": here
+      a frame is a stretch of the input pooled over its whole time axis,
+      by default 1 s every 0.5 s (three per 2-s input; the segmental
+      pipeline needs at least 12,500 samples). Samples after the last whole
+      frame are left out.
     * The two pipelines' statistics (1000-D each) are concatenated (2000-D).
     * Table I lists the FC layers before "Apool": they run on every frame,
       and the attention pools their 128-D outputs (scores and values from
@@ -829,7 +832,7 @@ def build_raw_waveform_network(n_samples, n_fine, n_coarse=None, *, sub_segmenta
     Parameters
     ----------
     n_samples : int
-        Samples per clip (the paper's 5 s at 16 kHz: 80000).
+        Samples per input (the paper's 2-s inputs at 16 kHz: 32000).
     n_fine : int
         Fine classes, at least 2.
     n_coarse : int or None, default=None
@@ -848,7 +851,7 @@ def build_raw_waveform_network(n_samples, n_fine, n_coarse=None, *, sub_segmenta
         Scale of the l2-softmax heads; None: the lower bound of each head.
     seed : int or None, default=None
         Seeds every initialiser and dropout layer (see :mod:`skaudio.networks`).
-    frame_length, frame_hop : int, default=32000, 24000
+    frame_length, frame_hop : int, default=16000, 8000
         In samples; a frame needs at least 12500 samples with the segmental
         pipeline (1995 with the sub-segmental one only).
     filters : sequence of 6 int or None, default=None
@@ -883,7 +886,7 @@ def build_raw_waveform_network(n_samples, n_fine, n_coarse=None, *, sub_segmenta
 
     Examples
     --------
-    >>> model = build_raw_waveform_network(80000, 70, 8, kernel_initializer="zeros")
+    >>> model = build_raw_waveform_network(32000, 70, 8, kernel_initializer="zeros")
     >>> model.count_params()
     4303870
     >>> {key: tuple(t.shape) for key, t in model.output.items()}

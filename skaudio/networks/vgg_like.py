@@ -2,6 +2,7 @@
 
 import keras
 
+from ._conv import Conv2D
 from ._pooling import MaxPooling2D
 from ._seeds import initializer, layer_seeds, seeded_dropout
 
@@ -105,7 +106,7 @@ def build_vgg_like(input_shape, n_classes, *, filters=(16, 32, 64, 128), kernel_
         activation = None if batch_norm else "relu"
         x = inputs
         for i, n_filters in enumerate(filters):
-            x = transform(x, keras.layers.Conv2D(
+            x = transform(x, Conv2D(
                 n_filters, kernel_size, padding=padding, activation=activation,
                 use_bias=not batch_norm, kernel_initializer=initializer(),
                 name=f"conv{i + 1}"), i + 1)

@@ -30,6 +30,7 @@ the ``/`` parts become ``_`` (:data:`TF_LAYER_NAMES` holds the mapping).
 
 import keras
 
+from ._conv import Conv2D
 from ._pooling import MaxPooling2D
 from ._seeds import initializer, layer_seeds
 
@@ -139,7 +140,7 @@ def build_vggish(input_shape=VGGISH_PATCH_SHAPE, *, conv_blocks=VGGISH_CONV_BLOC
         x = inputs
         for b, block in enumerate(conv_blocks, start=1):
             for width in block:
-                x = keras.layers.Conv2D(int(width), 3, padding="same", activation="relu",
+                x = Conv2D(int(width), 3, padding="same", activation="relu",
                                         kernel_initializer=initializer(kernel_initializer),
                                         name=next(names))(x)
             x = MaxPooling2D(2, strides=2, padding="same", name=f"pool{b}")(x)

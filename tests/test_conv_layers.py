@@ -1,0 +1,69 @@
+"""skaudio's convolutions: Keras's, with the batch split across the cores on JAX."""
+
+import keras
+import numpy as np
+import pytest
+
+from skaudio.networks import _conv
+from skaudio.networks._conv import Conv1D, Conv2D
+
+CASES = [
+    (Conv2D, keras.layers.Conv2D, (7, 9, 6, 3), {"filters": 4, "kernel_size": 3,
+                                                 "padding": "same"}),
+    (Conv2D, keras.layers.Conv2D, (8, 9, 6, 3), {"filters": 4, "kernel_size": (3, 1),
+                                                 "strides": 2}),
+    (Conv1D, keras.layers.Conv1D, (9, 40, 2), {"filters": 3, "kernel_size": 5, "strides": 2}),
+]
+
+
+def _twins(ours, theirs, config, shape):
+    a, b = ours(**config), theirs(**config)
+    a.build(shape)
+    b.build(shape)
+    b.set_weights(a.get_weights())
+    return a, b
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+@pytest.mark.parametrize("ours, theirs, shape, config", CASES)
+def test_output_equals_keras_for_any_split(monkeypatch, parts, ours, theirs, shape, config):
+    monkeypatch.setattr(_conv, "cpu_parts", lambda: parts)
+    a, b = _twins(ours, theirs, config, shape)
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(a(x)),
+                               keras.ops.convert_to_numpy(b(x)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="the batch is split on the JAX backend only")
+@pytest.mark.parametrize("ours, theirs, shape, config", CASES)
+def test_kernel_gradient_is_the_sum_of_the_parts(monkeypatch, ours, theirs, shape, config):
+    import jax
+    import jax.numpy as jnp
+
+    monkeypatch.setattr(_conv, "cpu_parts", lambda: 2)
+    a, b = _twins(ours, theirs, config, shape)
+    x = jnp.asarray(np.random.default_rng(1).normal(size=shape).astype(np.float32))
+
+    def kernel_gradient(layer):
+        def loss(kernel):
+            out, _ = layer.stateless_call([kernel, layer.bias.value], [], x)
+            return jnp.sum(out ** 2)
+        return jax.grad(loss)(layer.kernel.value)
+
+    np.testing.assert_allclose(kernel_gradient(a), kernel_gradient(b), rtol=1e-4, atol=1e-4)
+
+
+def test_cpu_parts_is_a_small_positive_count():
+    assert 1 <= _conv.cpu_parts() <= 8
+
+
+def test_saves_and_loads_as_a_keras_model(tmp_path):
+    inputs = keras.Input((8, 6, 2))
+    model = keras.Model(inputs, Conv2D(3, 3, name="conv")(inputs))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded.get_layer("conv")) is Conv2D
+    x = np.random.default_rng(2).normal(size=(4, 8, 6, 2)).astype(np.float32)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)),
+                               keras.ops.convert_to_numpy(model(x)), rtol=1e-6)
