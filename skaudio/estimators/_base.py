@@ -90,17 +90,24 @@ def batch_norm_layers(model):
     return found
 
 
-def _batch_statistics_function(model, layers):
+# Batches from which the batch-norm recalibration compiles its forward pass.
+_COMPILED_STATISTICS_FROM = 8
+
+
+def _batch_statistics_function(model, layers, n_batches):
     """``x -> [mean, variance, mean, variance, ...]``: each of ``layers``' batch statistics.
 
     One forward pass of ``model`` in training mode, the layers' momentum set
     to 0 by the caller, so that their moving statistics become the batch's.
-    On JAX the pass is compiled (``stateless_call`` under ``jax.jit``: one
-    trace for every full batch, about ten times faster than calling the
-    model eagerly, which dominated short fits); other backends call the model
-    and read the layers' variables.
+    On JAX, for a model that trains compiled and at least
+    ``_COMPILED_STATISTICS_FROM`` batches, the pass is compiled
+    (``stateless_call`` under ``jax.jit``: one trace for every full batch,
+    about ten times faster per batch than calling the model eagerly, which
+    dominated short fits); otherwise, where compiling would cost more than
+    it saves, the model is called and the layers' variables read.
     """
-    if keras.backend.backend() != "jax":
+    if keras.backend.backend() != "jax" or model.run_eagerly \
+            or n_batches < _COMPILED_STATISTICS_FROM:
         def statistics(x):
             model(x, training=True)
             return [v for layer in layers for v in (layer.moving_mean, layer.moving_variance)]
@@ -617,11 +624,14 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
                    for i in range(0, max(X.shape[0] - self.batch_size, 0) + 1,
                                   self.batch_size)]
         momenta = [layer.momentum for layer in layers]
+        for layer in layers:  # 0 * an overflowed (inf) statistic would be NaN
+            layer.moving_mean.assign(keras.ops.zeros(layer.moving_mean.shape))
+            layer.moving_variance.assign(keras.ops.ones(layer.moving_variance.shape))
         totals = None
         try:
             for layer in layers:  # the moving statistics become the batch's own
                 layer.momentum = 0.0
-            statistics = _batch_statistics_function(model, layers)
+            statistics = _batch_statistics_function(model, layers, len(batches))
             for batch in batches:  # every full batch weighted equally
                 found = [keras.ops.convert_to_numpy(v).astype(np.float64)
                          for v in statistics(X[batch])]

@@ -10,8 +10,8 @@ with respect to the kernel is the sum of the parts' gradients.
 
 The layers are Keras's ``Conv1D``/``Conv2D`` with the same configuration
 (they serialise under ``skaudio>Conv2D``, and skaudio's ONNX export treats
-them as Keras's); only the convolution itself differs, on the JAX backend
-on CPU with a batch of at least two samples per part. Each sample's output
+them as Keras's); only the convolution itself differs, in compiled steps on
+the JAX backend on CPU with a batch of at least two samples per part. Each sample's output
 is the same convolution of the same sample; the kernel's gradient adds the
 parts' contributions in another order than one convolution would, so
 training differs from Keras's in the last bits of float32 rounding (it
@@ -33,12 +33,18 @@ def cpu_parts():
     return max(1, min(cores, 8))
 
 
-def _on_jax_cpu():
+def _compiled_on_jax_cpu(inputs):
+    """Whether ``inputs`` is traced for a compiled step on JAX's CPU backend.
+
+    Eager calls (``run_eagerly=True``, a model called on arrays) keep Keras's
+    one operation: there each operation is dispatched on its own, and more
+    of them would only cost time.
+    """
     if keras.backend.backend() != "jax":
         return False
     import jax
 
-    return jax.default_backend() == "cpu"
+    return isinstance(inputs, jax.core.Tracer) and jax.default_backend() == "cpu"
 
 
 class _BatchSplitConvolution:
@@ -47,7 +53,8 @@ class _BatchSplitConvolution:
     def convolution_op(self, inputs, kernel):
         parts = cpu_parts()
         batch = inputs.shape[0]
-        if parts < 2 or batch is None or batch < 2 * parts or not _on_jax_cpu():
+        if parts < 2 or batch is None or batch < 2 * parts \
+                or not _compiled_on_jax_cpu(inputs):
             return super().convolution_op(inputs, kernel)
         bounds = [round(k * batch / parts) for k in range(parts + 1)]
         pieces = [super(_BatchSplitConvolution, self).convolution_op(

@@ -10,8 +10,10 @@ window, which XLA fuses into one loop forwards and backwards.
 
 The layers below are Keras's own, with the same configuration (they
 serialise under ``skaudio>MaxPooling2D``, and skaudio's ONNX export treats
-them as Keras's); only ``call`` differs, and only on the JAX backend with
-``channels_last`` data. The forward pass is exactly Keras's. The gradient
+them as Keras's); only ``call`` differs, and only in compiled steps on JAX's
+CPU backend with ``channels_last`` data (eager calls dispatch every
+operation on its own, where Keras's one operation is cheaper). The forward
+pass is exactly Keras's. The gradient
 is the same wherever a window has one maximum; where several inputs of a
 window tie for it, ``select_and_scatter`` gives the whole gradient to one of
 them and the slices share it among them. Every skaudio network pools after
@@ -20,6 +22,8 @@ ReLU or ELU, where ties are exact zeros whose ReLU gradient is zero anyway.
 
 import keras
 from keras import ops
+
+from ._conv import _compiled_on_jax_cpu
 
 
 def _padded(x, pool_size, strides, padding):
@@ -74,7 +78,7 @@ class _SliceMaxPooling:
     """``call`` of Keras's max pooling as the maximum of strided slices on JAX."""
 
     def call(self, inputs):
-        if keras.backend.backend() != "jax" or self.data_format != "channels_last" \
+        if not _compiled_on_jax_cpu(inputs) or self.data_format != "channels_last" \
                 or any(size is None for size in inputs.shape[1:-1]):
             return super().call(inputs)
         return max_of_strided_slices(inputs, tuple(self.pool_size), tuple(self.strides),
