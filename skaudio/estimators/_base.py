@@ -110,7 +110,8 @@ def _batch_statistics_function(model, layers, n_batches):
             or n_batches < _COMPILED_STATISTICS_FROM:
         def statistics(x):
             model(x, training=True)
-            return [v for layer in layers for v in (layer.moving_mean, layer.moving_variance)]
+            return [v.value for layer in layers
+                    for v in (layer.moving_mean, layer.moving_variance)]
         return statistics
     import jax
 
