@@ -45,6 +45,19 @@ def machine():
     }
 
 
+# Keras backends -> the package each needs (benchmarks/backends.py, training.py).
+BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
+
+
+def available(python, backend):
+    """Whether ``backend``'s package imports in the interpreter ``python``."""
+    import subprocess
+
+    probe = subprocess.run([python, "-c", f"import {BACKENDS[backend]}"],
+                           capture_output=True, text=True)
+    return probe.returncode == 0
+
+
 def timed(fn):
     """Seconds one call of ``fn()`` takes."""
     tic = time.perf_counter()

@@ -32,7 +32,8 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ.setdefault("KERAS_BACKEND", "jax")  # this process's Keras (machine description)
 
-BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
+from _common import BACKENDS, available  # noqa: E402
+
 SHAPE = (32, 64)
 N_CLASSES = 4
 
@@ -84,13 +85,6 @@ def worker(backend, n, epochs, batch):
         "train_accuracy": float(np.mean(clf.predict(X) == y)),
         "threads": threads,
     }))
-
-
-def available(python, backend):
-    """Whether ``backend``'s package imports in ``python``."""
-    probe = subprocess.run([python, "-c", f"import {BACKENDS[backend]}"],
-                           capture_output=True, text=True)
-    return probe.returncode == 0
 
 
 def main(argv=None):

@@ -43,12 +43,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
+from _common import BACKENDS, available, timed  # noqa: E402
+
 # name -> (estimator, its parameters, the input shape of one sample)
 NETWORKS = {
     "vgg_like": ("VGGLikeClassifier", {}, (32, 64)),
@@ -109,11 +109,6 @@ def worker(backend, network, n, epochs):
     def make():
         return estimator(epochs=epochs, batch_size=32, random_state=0, **params)
 
-    def timed(fn):
-        tic = time.perf_counter()
-        fn()
-        return time.perf_counter() - tic
-
     make().fit(X, y)  # warm: imports, the compilation cache, first-use costs
     fit_seconds = timed(lambda: make().fit(X, y))
     clf = make().fit(X, y)
@@ -136,20 +131,8 @@ def sgemm_gflops(size=2048, repeats=5):
 
     a = np.random.default_rng(0).random((size, size), dtype=np.float32)
     a @ a
-    best = min(_timed(lambda: a @ a) for _ in range(repeats))
+    best = min(timed(lambda: a @ a) for _ in range(repeats))
     return 2 * size ** 3 / best / 1e9
-
-
-def _timed(fn):
-    tic = time.perf_counter()
-    fn()
-    return time.perf_counter() - tic
-
-
-def available(python, backend):
-    probe = subprocess.run([python, "-c", f"import {BACKENDS[backend]}"],
-                           capture_output=True, text=True)
-    return probe.returncode == 0
 
 
 def worktree(rev):

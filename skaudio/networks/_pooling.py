@@ -20,6 +20,8 @@ them and the slices share it among them. Every skaudio network pools after
 ReLU or ELU, where ties are exact zeros whose ReLU gradient is zero anyway.
 """
 
+import itertools
+
 import keras
 from keras import ops
 
@@ -62,10 +64,7 @@ def max_of_strided_slices(x, pool_size, strides, padding):
     sizes = x.shape[1:-1]
     outs = [(size - pool) // stride + 1 for size, pool, stride in zip(sizes, pool_size, strides)]
     result = None
-    offsets = [()]
-    for pool in pool_size:
-        offsets = [offset + (i,) for offset in offsets for i in range(pool)]
-    for offset in offsets:
+    for offset in itertools.product(*(range(pool) for pool in pool_size)):
         index = (slice(None),) + tuple(
             slice(start, start + stride * (out - 1) + 1, stride)
             for start, stride, out in zip(offset, strides, outs)) + (slice(None),)
