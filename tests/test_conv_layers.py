@@ -1,4 +1,5 @@
-"""skaudio's convolutions: Keras's, with the batch split across the cores on JAX."""
+"""skaudio's convolutions: Keras's, with the batch split across the cores and the kernel's
+gradient from patches in compiled JAX steps."""
 
 import keras
 import numpy as np
@@ -12,7 +13,11 @@ CASES = [
                                                  "padding": "same"}),
     (Conv2D, keras.layers.Conv2D, (8, 9, 6, 3), {"filters": 4, "kernel_size": (3, 1),
                                                  "strides": 2}),
+    (Conv2D, keras.layers.Conv2D, (6, 11, 10, 2), {"filters": 3, "kernel_size": (2, 3),
+                                                   "dilation_rate": 2, "padding": "same"}),
     (Conv1D, keras.layers.Conv1D, (9, 40, 2), {"filters": 3, "kernel_size": 5, "strides": 2}),
+    (Conv1D, keras.layers.Conv1D, (5, 30, 2), {"filters": 4, "kernel_size": 4,
+                                               "padding": "causal", "dilation_rate": 3}),
 ]
 
 
@@ -41,12 +46,14 @@ def test_output_equals_keras_for_any_split(monkeypatch, parts, ours, theirs, sha
 
 @pytest.mark.skipif(keras.backend.backend() != "jax",
                     reason="the batch is split on the JAX backend only")
+@pytest.mark.parametrize("patch_bytes", [0, float("inf")])  # from patches, and XLA's own
 @pytest.mark.parametrize("ours, theirs, shape, config", CASES)
-def test_kernel_gradient_is_the_sum_of_the_parts(monkeypatch, ours, theirs, shape, config):
+def test_kernel_gradient_equals_keras(monkeypatch, patch_bytes, ours, theirs, shape, config):
     import jax
     import jax.numpy as jnp
 
     monkeypatch.setattr(_conv, "cpu_parts", lambda: 2)
+    monkeypatch.setattr(_conv, "PATCH_BYTES", patch_bytes)
     a, b = _twins(ours, theirs, config, shape)
     x = jnp.asarray(np.random.default_rng(1).normal(size=shape).astype(np.float32))
 
@@ -57,6 +64,28 @@ def test_kernel_gradient_is_the_sum_of_the_parts(monkeypatch, ours, theirs, shap
         return jax.jit(jax.grad(loss))(layer.kernel.value)
 
     np.testing.assert_allclose(kernel_gradient(a), kernel_gradient(b), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="kernel_gradient is a JAX function")
+@pytest.mark.parametrize("shape, kernel_shape, strides, dilation, padding", [
+    ((5, 9, 7, 3), (3, 3, 3, 4), (1, 1), (1, 1), "SAME"),
+    ((4, 10, 9, 2), (3, 2, 2, 5), (2, 3), (1, 1), "VALID"),
+    ((3, 12, 8, 2), (2, 2, 2, 3), (1, 1), (2, 3), "SAME"),
+    ((6, 50, 1), (7, 1, 4), (3,), (1,), "VALID"),
+])
+def test_patch_kernel_gradient_equals_xla(shape, kernel_shape, strides, dilation, padding):
+    import jax
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape).astype(np.float32)
+    kernel = rng.normal(size=kernel_shape).astype(np.float32)
+    window = [(k - 1) * d + 1 for k, d in zip(kernel_shape[:-2], dilation)]
+    pads = jax.lax.padtype_to_pads(shape[1:-1], window, strides, padding)
+    out, vjp = jax.vjp(lambda k: _conv._xla_convolution(x, k, strides, dilation, pads), kernel)
+    gradient = rng.normal(size=out.shape).astype(np.float32)
+    ours = _conv.kernel_gradient(x, gradient, kernel_shape, strides, dilation, pads)
+    np.testing.assert_allclose(ours, vjp(gradient)[0], rtol=1e-4, atol=1e-4)
 
 
 def test_cpu_parts_is_a_small_positive_count():

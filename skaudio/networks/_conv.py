@@ -1,27 +1,50 @@
-"""Convolutions that split their batch across the CPU's cores on JAX.
+"""Convolutions with a faster training step on JAX's CPU backend.
 
-XLA's CPU backend runs one convolution on one thread: on 2 cores the
-VGG-like CNN's convolutions ran no faster than on one
-(``benchmarks/training.py``). Independent operations of a compiled step,
-though, run concurrently. A convolution of a batch is the convolutions of
-its parts, so the layers below convolve one part of the batch per core and
-concatenate the results; XLA then works on every core, and the gradient
-with respect to the kernel is the sum of the parts' gradients.
+Two things make Keras's convolutions slow to train on XLA's CPU backend
+(``benchmarks/training.py``, ``benchmarks/results/training.md``):
+
+* XLA runs many convolutions on one thread, so 2 cores train them no faster
+  than one. Independent operations of a compiled step, though, run
+  concurrently: a convolution of a batch is the convolutions of its parts,
+  so ``Conv2D`` below convolves one part of the batch per core and
+  concatenates the results. (``Conv1D`` does not: on the raw-waveform
+  network, whose 1-D convolutions are small, the split cost a quarter of
+  the throughput.)
+* XLA computes the gradient with respect to the kernel as a convolution
+  whose "kernel" is the whole output gradient; on CPU that costs 4-7 times
+  the forward convolution when the activations are large (32 x 32 x 72 ->
+  72 channels, 16 samples: 45 ms against 10 ms forwards). It is also the sum
+  over samples of each sample's patch matrix (im2col: one row per output
+  position, one column per kernel weight of an input channel), transposed,
+  times the sample's output gradient. Where a sample's patch matrix takes
+  at least ``PATCH_BYTES``, the layers compute the kernel's gradient so, two
+  samples at a time (``lax.scan``, the patches stay in cache), in 2-2.5
+  times less time; below that XLA's own is as fast. The input's gradient
+  stays XLA's, which costs what the forward convolution does.
 
 The layers are Keras's ``Conv1D``/``Conv2D`` with the same configuration
 (they serialise under ``skaudio>Conv2D``, and skaudio's ONNX export treats
-them as Keras's); only the convolution itself differs, in compiled steps on
-the JAX backend on CPU with a batch of at least two samples per part. Each sample's output
-is the same convolution of the same sample; the kernel's gradient adds the
-parts' contributions in another order than one convolution would, so
-training differs from Keras's in the last bits of float32 rounding (it
-stays deterministic for a given ``random_state``).
+them as Keras's); only the convolution differs, in compiled steps on the JAX
+backend on CPU with ``channels_last`` data and no groups. Each sample's
+output is the same convolution of the same sample; the kernel's gradient
+adds the same products in another order than XLA's convolution would, so
+training differs from Keras's in the last bits of float32 rounding (it stays
+deterministic for a given ``random_state``).
 """
 
+import itertools
+import math
 import os
+from functools import partial
 
 import keras
 from keras import ops
+
+#: Size of one sample's patch matrix from which the kernel's gradient is
+#: computed from patches (measured on the benchmark networks: from 2 MiB on,
+#: the VGG-like CNN at 128 x 128 lost the gain; from 512 KiB, the
+#: raw-waveform network lost 7 %).
+PATCH_BYTES = 2**20
 
 
 def cpu_parts():
@@ -47,26 +70,162 @@ def _compiled_on_jax_cpu(inputs):
     return isinstance(inputs, jax.core.Tracer) and jax.default_backend() == "cpu"
 
 
-class _BatchSplitConvolution:
-    """``convolution_op`` of Keras's convolutions, one part of the batch per core."""
+def _patches(x, kernel_size, strides, dilation, out_size):
+    """Patch matrix of padded channels-last samples ``x``: (samples x output positions,
+    kernel positions x channels).
 
-    def convolution_op(self, inputs, kernel):
-        parts = cpu_parts()
-        batch = inputs.shape[0]
-        if parts < 2 or batch is None or batch < 2 * parts \
-                or not _compiled_on_jax_cpu(inputs):
-            return super().convolution_op(inputs, kernel)
-        bounds = [round(k * batch / parts) for k in range(parts + 1)]
-        pieces = [super(_BatchSplitConvolution, self).convolution_op(
-            inputs[start:stop], kernel) for start, stop in zip(bounds, bounds[1:])]
-        return ops.concatenate(pieces, axis=0)
+    The columns run over the kernel's positions in row-major order, then
+    channels, as the kernel's ``(*kernel_size, in_channels)`` axes do.
+    """
+    import jax.numpy as jnp
+
+    columns = []
+    for offset in itertools.product(*(range(k) for k in kernel_size)):
+        index = tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                      for o, d, s, n in zip(offset, dilation, strides, out_size))
+        columns.append(x[(slice(None),) + index + (slice(None),)])
+    return jnp.concatenate(columns, axis=-1).reshape(-1, len(columns) * x.shape[-1])
+
+
+def kernel_gradient(x, output_gradient, kernel_shape, strides, dilation, pads):
+    """Gradient of a convolution with respect to its kernel, from patches, two samples at a time.
+
+    Parameters
+    ----------
+    x : jax.Array of shape (batch, *spatial, in_channels)
+        The convolution's input (channels last).
+    output_gradient : jax.Array of shape (batch, *out_spatial, filters)
+        Gradient of the loss with respect to the convolution's output.
+    kernel_shape : tuple of int
+        ``(*kernel_size, in_channels, filters)``.
+    strides, dilation : tuple of int
+        Per spatial axis.
+    pads : sequence of (int, int)
+        Zero padding before and after each spatial axis.
+
+    Returns
+    -------
+    jax.Array of shape ``kernel_shape``
+        The sum over samples of each sample's patch matrix, transposed, times
+        its output gradient.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    *kernel_size, _, filters = kernel_shape
+    out_size = output_gradient.shape[1:-1]
+    step = 2 if x.shape[0] % 2 == 0 else 1
+
+    def add_samples(total, samples):
+        xs, gradients = samples
+        patches = _patches(jnp.pad(xs, ((0, 0), *pads, (0, 0))), kernel_size, strides,
+                           dilation, out_size)
+        return total + patches.T @ gradients.reshape(-1, filters), None
+
+    total, _ = jax.lax.scan(
+        add_samples, jnp.zeros((math.prod(kernel_shape[:-1]), filters), x.dtype),
+        (x.reshape(-1, step, *x.shape[1:]),
+         output_gradient.reshape(-1, step, *output_gradient.shape[1:])))
+    return total.reshape(kernel_shape)
+
+
+def _xla_convolution(x, kernel, strides, dilation, pads):
+    """``lax.conv_general_dilated`` of channels-last ``x`` with a ``(..., in, out)`` kernel."""
+    import jax
+
+    spatial = "HWD"[:x.ndim - 2] if x.ndim > 3 else "W"
+    dimensions = jax.lax.conv_dimension_numbers(
+        x.shape, kernel.shape, (f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"))
+    return jax.lax.conv_general_dilated(x, kernel, strides, pads, rhs_dilation=dilation,
+                                        dimension_numbers=dimensions)
+
+
+def _patch_gradient_convolution(x, kernel, strides, dilation, pads):
+    """:func:`_xla_convolution` whose kernel gradient is :func:`kernel_gradient`."""
+    import jax
+
+    convolution = partial(_xla_convolution, strides=strides, dilation=dilation, pads=pads)
+
+    @jax.custom_vjp
+    def convolve(x, kernel):
+        return convolution(x, kernel)
+
+    def forward(x, kernel):
+        return convolution(x, kernel), (x, kernel)
+
+    def backward(saved, output_gradient):
+        x, kernel = saved
+        _, input_vjp = jax.vjp(partial(convolution, kernel=kernel), x)
+        return (input_vjp(output_gradient)[0],
+                kernel_gradient(x, output_gradient, kernel.shape, strides, dilation, pads))
+
+    convolve.defvjp(forward, backward)
+    return convolve(x, kernel)
+
+
+def convolve(x, kernel, strides, padding, dilation):
+    """Convolution of channels-last ``x`` for a compiled training step on JAX's CPU backend.
+
+    Parameters
+    ----------
+    x : jax.Array of shape (batch, *spatial, in_channels)
+        A traced input of a compiled step.
+    kernel : jax.Array of shape (*kernel_size, in_channels, filters)
+        The convolution's kernel (no groups).
+    strides, dilation : tuple of int
+        Per spatial axis.
+    padding : {"valid", "same"}
+        As Keras's convolutions.
+
+    Returns
+    -------
+    jax.Array
+        Equal to ``keras.ops.conv(x, kernel, strides, padding, dilation_rate=dilation)``;
+        2-D convolutions split the batch into :func:`cpu_parts` parts, and
+        large ones compute the kernel's gradient with :func:`kernel_gradient`
+        (see the module).
+    """
+    import jax
+
+    window = [(k - 1) * d + 1 for k, d in zip(kernel.shape[:-2], dilation)]
+    pads = jax.lax.padtype_to_pads(x.shape[1:-1], window, strides, padding.upper())
+    out_size = [(size + before + after - w) // s + 1
+                for size, (before, after), w, s in zip(x.shape[1:-1], pads, window, strides)]
+    patch_bytes = x.dtype.itemsize * math.prod(kernel.shape[:-1]) * math.prod(out_size)
+    part = _xla_convolution if patch_bytes < PATCH_BYTES else _patch_gradient_convolution
+    batch, parts = x.shape[0], cpu_parts() if x.ndim > 3 else 1
+    if parts < 2 or batch < 2 * parts:
+        return part(x, kernel, strides, dilation, pads)
+    bounds = [round(k * batch / parts) for k in range(parts + 1)]
+    return ops.concatenate([part(x[start:stop], kernel, strides, dilation, pads)
+                            for start, stop in zip(bounds, bounds[1:])], axis=0)
+
+
+class _FastConvolution:
+    """``call`` of Keras's convolutions through :func:`convolve` in compiled JAX CPU steps."""
+
+    def call(self, inputs):
+        if not _compiled_on_jax_cpu(inputs) or self.data_format != "channels_last" \
+                or self.groups != 1 or inputs.shape[0] is None \
+                or any(size is None for size in inputs.shape[1:-1]):
+            return super().call(inputs)
+        padding = self.padding
+        if padding == "causal":
+            inputs = ops.pad(inputs, self._compute_causal_padding())
+            padding = "valid"
+        kernel = ops.convert_to_tensor(self.kernel)
+        outputs = convolve(ops.cast(inputs, kernel.dtype), kernel, tuple(self.strides),
+                           padding, tuple(self.dilation_rate))
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return outputs if self.activation is None else self.activation(outputs)
 
 
 @keras.saving.register_keras_serializable(package="skaudio")
-class Conv1D(_BatchSplitConvolution, keras.layers.Conv1D):
-    """:class:`keras.layers.Conv1D` on every CPU core under JAX (see the module)."""
+class Conv1D(_FastConvolution, keras.layers.Conv1D):
+    """:class:`keras.layers.Conv1D` that trains fast under JAX on CPU (see the module)."""
 
 
 @keras.saving.register_keras_serializable(package="skaudio")
-class Conv2D(_BatchSplitConvolution, keras.layers.Conv2D):
-    """:class:`keras.layers.Conv2D` on every CPU core under JAX (see the module)."""
+class Conv2D(_FastConvolution, keras.layers.Conv2D):
+    """:class:`keras.layers.Conv2D` that trains fast under JAX on CPU (see the module)."""
