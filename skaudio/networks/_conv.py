@@ -7,7 +7,9 @@ Two things make Keras's convolutions slow to train on XLA's CPU backend
   than one. Independent operations of a compiled step, though, run
   concurrently: a convolution of a batch is the convolutions of its parts,
   so ``Conv2D`` below convolves one part of the batch per core and
-  concatenates the results. (``Conv1D`` does not: on the raw-waveform
+  assembles the results (padding each part to the whole batch and adding,
+  which XLA fuses into the operations that read them; a concatenation
+  would copy them). (``Conv1D`` does not: on the raw-waveform
   network, whose 1-D convolutions are small, the split cost a quarter of
   the throughput.)
 * XLA computes the gradient with respect to the kernel as a convolution
@@ -180,6 +182,7 @@ def convolve(x, kernel, strides, padding, dilation):
         (see the module).
     """
     import jax
+    import jax.numpy as jnp
 
     window = [(k - 1) * d + 1 for k, d in zip(kernel.shape[:-2], dilation)]
     pads = jax.lax.padtype_to_pads(x.shape[1:-1], window, strides, padding.upper())
@@ -191,8 +194,14 @@ def convolve(x, kernel, strides, padding, dilation):
     if parts < 2 or batch < 2 * parts:
         return part(x, kernel, strides, dilation, pads)
     bounds = [round(k * batch / parts) for k in range(parts + 1)]
-    return ops.concatenate([part(x[start:stop], kernel, strides, dilation, pads)
-                            for start, stop in zip(bounds, bounds[1:])], axis=0)
+    # The parts are assembled by padding each to the whole batch and adding:
+    # XLA fuses that into the operations that read the output, where a
+    # concatenation is a copy of it (30 ms of a 200 ms step at 128 x 128);
+    # adding zeros changes no value.
+    outputs = [jnp.pad(part(x[start:stop], kernel, strides, dilation, pads),
+                       [(start, batch - stop)] + [(0, 0)] * (x.ndim - 1))
+               for start, stop in zip(bounds, bounds[1:])]
+    return sum(outputs[1:], outputs[0])
 
 
 class _FastConvolution:
