@@ -27,7 +27,7 @@ JSON and the confusion matrix as PNG when matplotlib is installed
 .. note::
 
    Not run when this documentation is built: it needs the FSDD recordings and trains two
-   networks for about 25 minutes on 2 cores.
+   networks for about 5 minutes on 2 cores (7 in all).
    Its output from the last run, stored in ``examples/results/``:
 
    .. literalinclude:: ../../examples/results/fsdd_persa_plus.json
