@@ -74,6 +74,21 @@ def _compiled_on_jax_cpu(inputs):
     return isinstance(inputs, jax.core.Tracer) and jax.default_backend() == "cpu"
 
 
+def window_slices(window, strides, out_size, dilation=None):
+    """Index of the strided slice of a channels-last batch that meets each window position.
+
+    Yields, for every position of a ``window`` (in row-major order), the
+    index ``(:, slice per spatial axis, :)`` of the input values it meets at
+    each of the ``out_size`` output positions, as convolutions and pooling
+    with ``strides`` (and ``dilation``) visit them.
+    """
+    dilation = dilation or (1,) * len(window)
+    for offset in itertools.product(*(range(k) for k in window)):
+        yield (slice(None),) + tuple(
+            slice(o * d, o * d + s * (n - 1) + 1, s)
+            for o, d, s, n in zip(offset, dilation, strides, out_size)) + (slice(None),)
+
+
 def kernel_gradient(x, output_gradient, kernel_shape, strides, dilation, pads):
     """Gradient of a convolution with respect to its kernel, two samples at a time.
 
@@ -112,12 +127,9 @@ def kernel_gradient(x, output_gradient, kernel_shape, strides, dilation, pads):
         xs, gradients = samples
         xs = jnp.pad(xs, ((0, 0), *pads, (0, 0)))
         gradients = gradients.reshape(-1, filters)
-        products = []
-        for offset in itertools.product(*(range(k) for k in kernel_size)):
-            index = tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                          for o, d, s, n in zip(offset, dilation, strides, out_size))
-            meets = xs[(slice(None),) + index + (slice(None),)].reshape(-1, in_channels)
-            products.append(jax.lax.dot_general(meets, gradients, (((0,), (0,)), ((), ()))))
+        products = [jax.lax.dot_general(xs[index].reshape(-1, in_channels), gradients,
+                                        (((0,), (0,)), ((), ())))
+                    for index in window_slices(kernel_size, strides, out_size, dilation)]
         return total + jnp.stack(products), None
 
     total, _ = jax.lax.scan(

@@ -20,27 +20,23 @@ them and the slices share it among them. Every skaudio network pools after
 ReLU or ELU, where ties are exact zeros whose ReLU gradient is zero anyway.
 """
 
-import itertools
-
 import keras
 from keras import ops
 
-from ._conv import _compiled_on_jax_cpu
+from ._conv import _compiled_on_jax_cpu, window_slices
 
 
 def _padded(x, pool_size, strides, padding):
-    """``x`` (channels last) padded with ``-inf`` as Keras's ``"same"`` pads, or unchanged."""
-    if padding != "same":
-        return x
-    pads = [(0, 0)]
-    for size, pool, stride in zip(x.shape[1:-1], pool_size, strides):
-        out = -(-size // stride)
-        total = max((out - 1) * stride + pool - size, 0)
-        pads.append((total // 2, total - total // 2))
-    pads.append((0, 0))
+    """``x`` (channels last) padded with ``-inf`` as Keras's ``"same"`` pads, or unchanged.
+
+    Runs in compiled JAX steps only (see the module), hence JAX's padding rule.
+    """
+    import jax
+
+    pads = jax.lax.padtype_to_pads(x.shape[1:-1], pool_size, strides, padding.upper())
     if not any(before or after for before, after in pads):
         return x
-    return ops.pad(x, pads, constant_values=float("-inf"))
+    return ops.pad(x, [(0, 0), *pads, (0, 0)], constant_values=float("-inf"))
 
 
 def max_of_strided_slices(x, pool_size, strides, padding):
@@ -64,10 +60,7 @@ def max_of_strided_slices(x, pool_size, strides, padding):
     sizes = x.shape[1:-1]
     outs = [(size - pool) // stride + 1 for size, pool, stride in zip(sizes, pool_size, strides)]
     result = None
-    for offset in itertools.product(*(range(pool) for pool in pool_size)):
-        index = (slice(None),) + tuple(
-            slice(start, start + stride * (out - 1) + 1, stride)
-            for start, stride, out in zip(offset, strides, outs)) + (slice(None),)
+    for index in window_slices(pool_size, strides, outs):
         piece = x[index]
         result = piece if result is None else ops.maximum(result, piece)
     return result
