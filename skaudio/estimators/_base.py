@@ -37,6 +37,7 @@ implements the classifier half itself:
   array path shuffles with NumPy's global generator, so it is not used.
 """
 
+import contextlib
 import warnings
 from abc import ABCMeta, abstractmethod
 from collections import defaultdict
@@ -54,6 +55,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _compiled_steps
 from .._keras import (
     TrainingParameters,
     cosine_restarts,
@@ -90,43 +92,56 @@ def batch_norm_layers(model):
     return found
 
 
-# Batches from which the batch-norm recalibration compiles its forward pass.
-_COMPILED_STATISTICS_FROM = 8
-
-
-def _batch_statistics_function(model, layers, n_batches):
+def _batch_statistics_function(model, layers):
     """``x -> [mean, variance, mean, variance, ...]``: each of ``layers``' batch statistics.
 
-    One forward pass of ``model`` in training mode, the layers' momentum set
-    to 0 by the caller, so that their moving statistics become the batch's.
-    On JAX, for a model that trains compiled and at least
-    ``_COMPILED_STATISTICS_FROM`` batches, the pass is compiled
-    (``stateless_call`` under ``jax.jit``: one trace for every full batch,
-    about ten times faster per batch than calling the model eagerly, which
-    dominated short fits); otherwise, where compiling would cost more than
-    it saves, the model is called and the layers' variables read.
+    One forward pass of ``model`` in training mode with the layers' momentum
+    at 0, so that their moving statistics become the batch's. On JAX, for a
+    model that trains compiled, the pass is compiled (``stateless_call``
+    under ``jax.jit``, about ten times faster per batch than calling the
+    model eagerly) and shared by the models of the architecture
+    (:mod:`skaudio._compiled_steps`); otherwise the model is called and the
+    layers' variables read.
     """
-    if keras.backend.backend() != "jax" or model.run_eagerly \
-            or n_batches < _COMPILED_STATISTICS_FROM:
+    def make():
+        import jax
+
+        position = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
+        wanted = [position[id(v)] for layer in layers
+                  for v in (layer.moving_mean, layer.moving_variance)]
+
+        @jax.jit
+        def forward(trainable, non_trainable, x):
+            with _zero_momentum(layers):  # read while tracing only
+                _, updated = model.stateless_call(trainable, non_trainable, x,
+                                                  training=True)
+            return [updated[i] for i in wanted]
+        return forward
+
+    forward = _compiled_steps.shared_function(model, "batch_statistics", make)
+    if forward is None:
         def statistics(x):
-            model(x, training=True)
+            with _zero_momentum(layers):
+                model(x, training=True)
             return [v.value for layer in layers
                     for v in (layer.moving_mean, layer.moving_variance)]
         return statistics
-    import jax
-
-    position = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
-    wanted = [position[id(v)] for layer in layers
-              for v in (layer.moving_mean, layer.moving_variance)]
-
-    @jax.jit
-    def forward(trainable, non_trainable, x):
-        _, updated = model.stateless_call(trainable, non_trainable, x, training=True)
-        return [updated[i] for i in wanted]
-
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
     return lambda x: forward(trainable, non_trainable, x)
+
+
+@contextlib.contextmanager
+def _zero_momentum(layers):
+    """Batch normalisation ``layers`` with momentum 0 within the block."""
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for layer in layers:
+            layer.momentum = 0.0
+        yield
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
 
 
 class _Snapshots(keras.callbacks.Callback):
@@ -574,6 +589,7 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
             snapshots = _Snapshots(cycle_ends(self.restart_period, self.restart_growth,
                                               initial_epoch + epochs))
             callbacks = [*callbacks, snapshots]
+        _compiled_steps.share_compiled_steps(self.model_)
         history = self.model_.fit(batches, shuffle=False, epochs=initial_epoch + epochs,
                                   initial_epoch=initial_epoch, verbose=self.verbose,
                                   validation_data=validation_data, callbacks=callbacks)
@@ -624,22 +640,15 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         batches = [order[i:i + self.batch_size]
                    for i in range(0, max(X.shape[0] - self.batch_size, 0) + 1,
                                   self.batch_size)]
-        momenta = [layer.momentum for layer in layers]
         for layer in layers:  # 0 * an overflowed (inf) statistic would be NaN
             layer.moving_mean.assign(keras.ops.zeros(layer.moving_mean.shape))
             layer.moving_variance.assign(keras.ops.ones(layer.moving_variance.shape))
+        statistics = _batch_statistics_function(model, layers)
         totals = None
-        try:
-            for layer in layers:  # the moving statistics become the batch's own
-                layer.momentum = 0.0
-            statistics = _batch_statistics_function(model, layers, len(batches))
-            for batch in batches:  # every full batch weighted equally
-                found = [keras.ops.convert_to_numpy(v).astype(np.float64)
-                         for v in statistics(X[batch])]
-                totals = found if totals is None else [t + f for t, f in zip(totals, found)]
-        finally:
-            for layer, momentum in zip(layers, momenta):
-                layer.momentum = momentum
+        for batch in batches:  # every full batch weighted equally
+            found = [keras.ops.convert_to_numpy(v).astype(np.float64)
+                     for v in statistics(X[batch])]
+            totals = found if totals is None else [t + f for t, f in zip(totals, found)]
         for k, layer in enumerate(layers):
             layer.moving_mean.assign(totals[2 * k] / len(batches))
             layer.moving_variance.assign(totals[2 * k + 1] / len(batches))
@@ -656,6 +665,8 @@ class NetworkClassifier(VersionedStateMixin, TrainingParameters, ClassifierMixin
         # and parameter routing. Up to one batch, without Keras's data pipeline
         # and callbacks either (the same numbers, a millisecond sooner).
         Z = self._input_transform(X)
+        if self.model_.predict_function is None:  # a fitted or loaded model's first call
+            _compiled_steps.share_compiled_steps(self.model_)
         if X.shape[0] <= self.batch_size:
             proba = self.model_.predict_on_batch(Z)
         else:  # progress bars are for training only
