@@ -20,7 +20,9 @@ generators' states are variables), the optimizer's name (made unique per
 instance) and a constant learning rate (an optimizer variable).
 A model whose configuration does not serialise is not shared. The last
 :data:`MAX_ARCHITECTURES` architectures are kept, each with the first
-model that compiled them.
+model that compiled them (which its steps trace again for a new input
+shape): that model's weights and optimizer slots stay in memory while it is
+kept, 36 MB for the DCASE FCNN.
 """
 
 import hashlib
@@ -33,7 +35,7 @@ import numpy as np
 
 from .networks import _conv
 
-MAX_ARCHITECTURES = 8
+MAX_ARCHITECTURES = 4
 
 _SHARED = OrderedDict()  # trace key -> {step name: function}
 _LOCK = threading.Lock()
