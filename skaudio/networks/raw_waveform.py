@@ -177,9 +177,10 @@ class FrameSignal(keras.layers.Layer):
 
     def call(self, inputs):
         n_frames = n_frames_of(inputs.shape[-1], self.frame_length, self.frame_hop)
-        index = (np.arange(n_frames)[:, np.newaxis] * self.frame_hop
-                 + np.arange(self.frame_length)[np.newaxis, :])
-        frames = ops.take(inputs, ops.convert_to_tensor(index, dtype="int32"), axis=1)
+        # static slices: XLA copies them; a gather of the frames' indices took
+        # 4-6 ms of the raw-waveform network's 85-ms training step on CPU
+        frames = ops.stack([inputs[:, f * self.frame_hop:f * self.frame_hop + self.frame_length]
+                            for f in range(n_frames)], axis=1)
         return ops.reshape(frames, (-1, self.frame_length, 1))
 
     def compute_output_shape(self, input_shape):
