@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _compiled_steps
 from .._params import POSITIVE_INT, check_positive_ints
 from ..networks import build_cab_cnn
 from ..ragged import check_clips
@@ -210,8 +211,11 @@ class CABCNNClassifier(NetworkClassifier):
             raise ValueError(f"{self._name}.attention_weights reads one network; this "
                              "one averages snapshots (snapshot_ensemble=True).")
         last_pool = f"pool{len(self.filters)}"
+        # named, so that every call (and estimator) shares one compiled step
         probe = keras.Model(network.inputs, [network.get_layer("attention").output,
-                                             network.get_layer(last_pool).output[1]])
+                                             network.get_layer(last_pool).output[1]],
+                            name="cab_cnn_attention_probe")
+        _compiled_steps.share_compiled_steps(probe)
         Z = self._check_X(X)
         outputs = [probe.predict_on_batch(Z[i:i + self.batch_size])
                    for i in range(0, Z.shape[0], self.batch_size)]

@@ -15,6 +15,7 @@ from sklearn.base import (
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from .. import _compiled_steps
 from .._keras import make_optimizer
 from .._params import (
     BOOL,
@@ -379,7 +380,10 @@ class RawWaveformClassifier(NetworkClassifier):
         window, hop, _, _ = self._window_geometry()
         windows, clips = cut_windows(X, window, hop)
         heads = self._heads_model()
-        embedder = keras.Model(heads.input, heads.get_layer("embedding").output)
+        # named, so that every call (and estimator) shares one compiled step
+        embedder = keras.Model(heads.input, heads.get_layer("embedding").output,
+                               name="raw_waveform_embedding")
+        _compiled_steps.share_compiled_steps(embedder)
         out = embedder.predict(windows, batch_size=self.batch_size, verbose=0)
         return average_per_clip(np.asarray(out), clips, X.shape[0])
 
