@@ -35,6 +35,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._activations import Activation
 from ._conv import Conv1D
 from ._pooling import MaxPooling1D
 from ._seeds import initializer, layer_seeds, next_seed, seeded_dropout
@@ -736,7 +737,7 @@ def _cnn_pipeline(frames, spec, filters, *, dropout, orthogonal_penalty, kernel_
                 kernel_regularizer=(SoftOrthogonalRegularizer(orthogonal_penalty)
                                     if orthogonal_penalty else None),
                 name=f"{prefix}_conv{index + 1}")(x)
-            x = keras.layers.Activation("elu", name=f"{prefix}_elu{index + 1}")(x)
+            x = Activation("elu", name=f"{prefix}_elu{index + 1}")(x)
         else:
             block = spec[i - 1][3] + 1
             x = MaxPooling1D(kernel, strides=stride, padding="valid",
