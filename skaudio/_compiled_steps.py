@@ -5,11 +5,12 @@ On JAX, Keras compiles a model's train, test and predict steps as
 lowered again, and its executable fetched from the compilation cache, even
 when a model of the same architecture was compiled a moment before: every
 grid-search candidate, every cross-validation fold. For the DCASE FCNN that
-is about 0.7 s of a 3-s short fit. The steps are stateless (weights,
-optimizer slots and metric totals are their arguments, the layers' Python
-objects are read only while tracing), so models of the same architecture,
-loss, optimizer and metrics can run one model's compiled steps, which then
-trace once per input shape in the process.
+is 0.8 s of a 3.4-s short fit (``benchmarks/training.py``). The steps are
+stateless (weights, optimizer slots, metric totals and the random layers'
+generator states are their arguments; the layers' Python objects are read
+only while tracing), so models of the same architecture, loss, optimizer and
+metrics can run one model's compiled steps, which then trace once per input
+shape in the process.
 
 Two models share steps when their :func:`trace_key` is equal: the JSON of
 the model's configuration and compile configuration, the Keras numeric

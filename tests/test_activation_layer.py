@@ -1,4 +1,4 @@
-"""skaudio's Activation layer: Keras's, with ELU's gradient from its output in compiled JAX steps."""
+"""skaudio's Activation layer: Keras's, with ELU's gradient from its output in compiled steps."""
 
 import keras
 import numpy as np
