@@ -49,7 +49,7 @@ class Activation(keras.layers.Activation):
     --------
     >>> import numpy as np
     >>> layer = Activation("elu")
-    >>> np.asarray(layer(np.array([[-1.0, 0.0, 2.0]]))).round(4).tolist()
+    >>> np.asarray(layer(np.array([[-1.0, 0.0, 2.0]])), dtype=float).round(4).tolist()
     [[-0.6321, 0.0, 2.0]]
     """
 
