@@ -197,10 +197,12 @@ def test_batch_normalisation_keeps_an_invariant_pipeline_invariant(audio):
                                pipe.predict_proba(audio.data[:8]), atol=1e-5)
 
 
-def test_batch_normalisation_predicts_with_the_trained_weights_statistics(spectra, audio):
+@pytest.mark.parametrize("run_eagerly", [True, False])  # compiled: another code path on JAX
+def test_batch_normalisation_predicts_with_the_trained_weights_statistics(spectra, audio,
+                                                                         run_eagerly):
     # after training, the moving statistics are recomputed over the training
     # batches (48 samples: three full batches of 16) with the final weights
-    clf = VGGLikeClassifier(**TINY).fit(spectra, audio.target)
+    clf = VGGLikeClassifier(**{**TINY, "run_eagerly": run_eagerly}).fit(spectra, audio.target)
     network = clf.model_.layers[-1]
     conv = keras.Model(network.input, network.get_layer("conv1").output)
     outputs = keras.ops.convert_to_numpy(conv(spectra[..., None]))

@@ -95,30 +95,37 @@ def batch_norm_layers(model):
 def _batch_statistics_function(model, layers):
     """``x -> [mean, variance, mean, variance, ...]``: each of ``layers``' batch statistics.
 
-    One forward pass of ``model`` in training mode with the layers' momentum
-    at 0, so that their moving statistics become the batch's. On JAX, for a
-    model that trains compiled, the pass is compiled (``stateless_call``
-    under ``jax.jit``, about ten times faster per batch than calling the
-    model eagerly) and shared by the models of the architecture
-    (:mod:`skaudio._compiled_steps`); otherwise the model is called and the
-    layers' variables read.
+    One forward pass of ``model`` in training mode. On JAX, for a model that
+    trains compiled, the pass is compiled (``stateless_call`` under
+    ``jax.jit``, about ten times faster per batch than calling the model
+    eagerly) and shared by the models of the architecture
+    (:mod:`skaudio._compiled_steps`): it starts the layers' moving
+    statistics at 0, so that their update ``moving * momentum + batch * (1 -
+    momentum)`` is the batch's statistic times ``1 - momentum``, and divides
+    that out (float32 rounding), without touching any layer. Otherwise the
+    model is called with the layers' momentum at 0, and their variables read.
     """
     def make():
         import jax
+        import jax.numpy as jnp
 
         position = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
         wanted = [position[id(v)] for layer in layers
                   for v in (layer.moving_mean, layer.moving_variance)]
+        kept = [1.0 - layer.momentum for layer in layers for _ in range(2)]
 
         @jax.jit
         def forward(trainable, non_trainable, x):
-            with _zero_momentum(layers):  # read while tracing only
-                _, updated = model.stateless_call(trainable, non_trainable, x,
-                                                  training=True)
-            return [updated[i] for i in wanted]
+            non_trainable = list(non_trainable)
+            for i in wanted:
+                non_trainable[i] = jnp.zeros_like(non_trainable[i])
+            _, updated = model.stateless_call(trainable, non_trainable, x, training=True)
+            return [updated[i] / share for i, share in zip(wanted, kept)]
         return forward
 
-    forward = _compiled_steps.shared_function(model, "batch_statistics", make)
+    forward = None
+    if all(layer.momentum < 1 for layer in layers):
+        forward = _compiled_steps.shared_function(model, "batch_statistics", make)
     if forward is None:
         def statistics(x):
             with _zero_momentum(layers):
