@@ -24,10 +24,29 @@ A model whose configuration does not serialise is not shared. The last
 model that compiled them (which its steps trace again for a new input
 shape): that model's weights and optimizer slots stay in memory while it is
 kept, 36 MB for the DCASE FCNN.
+
+On JAX's CPU backend the steps are compiled with :data:`CPU_COMPILER_OPTIONS`
+(:func:`compiler_options`): XLA's CPU compiler hands 2-D convolutions and
+matrix products to YNNPACK by default, whose kernels run each operation on
+one thread, and XLA's executor starts a second thread only when more than 8
+operations are ready at once, so the convolutions of a training step used one
+core of two. Left to XLA's own (Eigen's) kernels, which share every operation
+among the cores, they run 1.3-2 times faster (32 samples of 32 x 32 x 32 ->
+64 channels: 4.5 ms against 8.2 ms forwards), and training steps 1.04-1.2
+times (``benchmarks/training.py``). Reductions stay YNNPACK's (XLA's own make
+the batch-normalisation statistics several times slower). Only the compiled
+steps are affected, never the process's other JAX code; the numbers differ
+from YNNPACK's in float32 rounding. A process that may use one thread only
+(joblib's workers when ``n_jobs`` fills the cores) keeps YNNPACK's kernels,
+which are the faster ones there: its fits equal the main process's up to
+that rounding.
 """
 
+import functools
 import hashlib
+import inspect
 import json
+import os
 import threading
 from collections import OrderedDict
 
@@ -37,6 +56,11 @@ import numpy as np
 from .networks import _conv
 
 MAX_ARCHITECTURES = 4
+
+#: XLA options of skaudio's compiled steps on JAX's CPU backend (see the
+#: module): YNNPACK takes only reductions, convolutions and matrix products
+#: run on XLA's multi-threaded kernels.
+CPU_COMPILER_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_REDUCE"}
 
 _SHARED = OrderedDict()  # trace key -> {step name: function}
 _LOCK = threading.Lock()
@@ -48,7 +72,7 @@ def trace_key(model):
     None where the model does not train compiled on JAX or its configuration
     does not serialise.
     """
-    if keras.backend.backend() != "jax" or model.run_eagerly or not model.jit_compile:
+    if not _compiled_on_jax(model):
         return None
     try:
         config = _without_seeds(model.get_config())
@@ -73,18 +97,15 @@ def share_compiled_steps(model):
     The first model of an architecture makes them (``make_*_function``);
     later ones receive them. Call after ``compile``, which resets them.
     """
-    key = trace_key(model)
-    if key is None:
+    if not _compiled_on_jax(model):
         return
+    key = trace_key(model)
     with _LOCK:
-        steps = _steps_of(key)
+        steps = _steps_of(key) if key is not None else {}
         if model.compiled and "train" not in steps:
-            model.make_train_function()
-            model.make_test_function()
-            steps.update(train=model.train_function, test=model.test_function)
+            steps.update(_make_steps(model, ("train", "test")))
         if "predict" not in steps:
-            model.make_predict_function()
-            steps["predict"] = model.predict_function
+            steps.update(_make_steps(model, ("predict",)))
         if model.compiled:
             model.train_function, model.test_function = steps["train"], steps["test"]
         model.predict_function = steps["predict"]
@@ -107,6 +128,53 @@ def shared_function(model, name, make):
         return steps[name]
 
 
+def jit(function, **kwargs):
+    """``jax.jit(function, **kwargs)`` compiled with :func:`compiler_options`."""
+    import jax
+
+    options = compiler_options()
+    return jax.jit(function, **kwargs) if options is None \
+        else jax.jit(function, compiler_options=options, **kwargs)
+
+
+@functools.cache
+def compiler_options():
+    """:data:`CPU_COMPILER_OPTIONS` where JAX compiles for CPU and knows them, else None.
+
+    None on other backends and devices; with a JAX whose ``jax.jit`` takes
+    no ``compiler_options`` or whose XLA lacks the options (checked by
+    compiling a trivial function with them); and where the process may use
+    one thread only (one core, or ``OMP_NUM_THREADS=1``, which joblib sets in
+    its worker processes when ``n_jobs`` fills the cores): there YNNPACK's
+    single-threaded kernels are the faster ones (two processes training the
+    VGG-like CNN side by side on 2 cores: 8-13 % faster with them). Decided
+    once per process.
+    """
+    if keras.backend.backend() != "jax" or _threads() < 2:
+        return None
+    import jax
+
+    if jax.default_backend() != "cpu" \
+            or "compiler_options" not in inspect.signature(jax.jit).parameters:
+        return None
+    try:
+        jax.jit(lambda x: x + 1, compiler_options=CPU_COMPILER_OPTIONS).lower(
+            np.float32(0)).compile()
+    except (RuntimeError, ValueError):  # an XLA without them
+        return None
+    return dict(CPU_COMPILER_OPTIONS)
+
+
+def _threads():
+    """Threads this process may use: its cores, fewer where ``OMP_NUM_THREADS`` says so."""
+    cores = _conv.cpu_parts()
+    try:
+        limit = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return cores
+    return min(cores, limit) if limit > 0 else cores
+
+
 def clear():
     """Forget every shared step (the next model of each architecture compiles its own)."""
     with _LOCK:
@@ -120,6 +188,40 @@ def _steps_of(key):
     while len(_SHARED) > MAX_ARCHITECTURES:
         _SHARED.popitem(last=False)
     return steps
+
+
+def _compiled_on_jax(model):
+    """Whether ``model``'s steps are compiled JAX functions."""
+    return keras.backend.backend() == "jax" and not model.run_eagerly and model.jit_compile
+
+
+def _make_steps(model, names):
+    """``model``'s Keras step functions ``names`` ("train", "test", "predict"), newly made.
+
+    What Keras's ``make_{name}_function`` build, compiled by :func:`jit`
+    with the compiler options; Keras's own where there are none or the
+    functions cannot be rebuilt so (a distribution, Flax NNX, a Keras without
+    ``_make_function``).
+    """
+    replicable = hasattr(model, "_make_function") and keras.distribution.distribution() is None \
+        and not getattr(keras.config, "is_nnx_enabled", lambda: False)()
+    if compiler_options() is None or not replicable:
+        for name in names:
+            getattr(model, f"make_{name}_function")()
+        return {name: getattr(model, f"{name}_function") for name in names}
+    steps = {"train": model.train_step, "test": model.test_step,
+             "predict": _predict_step(model)}
+    return {name: model._make_function(jit(steps[name], donate_argnums=0),
+                                       concatenate_outputs=name == "predict")
+            for name in names}
+
+
+def _predict_step(model):
+    """Keras's compiled predict step of ``model``: its outputs and the state it keeps."""
+    def predict_step(state, data):
+        outputs, non_trainable_variables = model.predict_step(state, data)
+        return outputs, (state[0], non_trainable_variables)
+    return predict_step
 
 
 def _without_seeds(config):

@@ -83,3 +83,78 @@ def test_keeps_the_most_recent_architectures(data, monkeypatch):
     assert len(_compiled_steps._SHARED) == 1
     again = VGGLikeClassifier(random_state=0, **COMPILED).fit(X, y)
     assert again.model_.train_function is not first.model_.train_function
+
+
+def test_compiler_options_dropped_where_xla_does_not_know_them(monkeypatch):
+    monkeypatch.setattr(_compiled_steps, "CPU_COMPILER_OPTIONS",
+                        {"xla_cpu_no_such_option": True})
+    _compiled_steps.compiler_options.cache_clear()
+    try:
+        assert _compiled_steps.compiler_options() is None
+        step = _compiled_steps.jit(lambda x: x * 2)  # compiles without them
+        np.testing.assert_array_equal(step(np.ones(3, np.float32)), 2.0)
+    finally:
+        monkeypatch.undo()
+        _compiled_steps.compiler_options.cache_clear()
+
+
+def test_compiler_options_follow_the_thread_budget(monkeypatch):
+    def options(threads, cores=2):
+        monkeypatch.setattr(_conv, "cpu_parts", lambda: cores)
+        if threads is None:
+            monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        else:
+            monkeypatch.setenv("OMP_NUM_THREADS", threads)
+        _compiled_steps.compiler_options.cache_clear()
+        return _compiled_steps.compiler_options()
+
+    try:
+        unlimited = options(None)
+        if unlimited is None:
+            pytest.skip(reason="this JAX does not take the CPU compiler options")
+        assert options("1") is None  # joblib's workers when n_jobs fills the cores
+        assert options(None, cores=1) is None
+        assert options("2") == options("0") == options("many") == unlimited
+    finally:
+        monkeypatch.undo()
+        _compiled_steps.compiler_options.cache_clear()
+
+
+def test_compiled_steps_convolve_outside_ynnpack(monkeypatch):
+    import jax
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(_conv, "cpu_parts", lambda: 2)
+    _compiled_steps.compiler_options.cache_clear()
+    if _compiled_steps.compiler_options() is None:
+        _compiled_steps.compiler_options.cache_clear()
+        pytest.skip(reason="this JAX does not take the CPU compiler options")
+
+    def convolve(x, kernel):
+        return jax.lax.conv_general_dilated(x, kernel, (1, 1), "SAME",
+                                            dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+    x = np.random.default_rng(0).normal(size=(4, 16, 16, 32)).astype(np.float32)
+    kernel = np.random.default_rng(1).normal(size=(3, 3, 32, 64)).astype(np.float32)
+    compiled = _compiled_steps.jit(convolve).lower(x, kernel).compile()
+    _compiled_steps.compiler_options.cache_clear()
+    assert "__ynn_fusion" not in compiled.as_text()
+    np.testing.assert_allclose(compiled(x, kernel), jax.jit(convolve)(x, kernel),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_a_model_that_shares_nothing_still_compiles_with_the_options(data, monkeypatch):
+    X, y = data
+    compiled, jit = [], _compiled_steps.jit
+
+    def counting_jit(function, **kwargs):
+        compiled.append(function)
+        return jit(function, **kwargs)
+
+    monkeypatch.setattr(_compiled_steps, "trace_key", lambda model: None)
+    monkeypatch.setattr(_compiled_steps, "jit", counting_jit)
+    clf = VGGLikeClassifier(random_state=0, **COMPILED).fit(X, y)
+    assert clf.predict(X).shape == y.shape
+    assert not _compiled_steps._SHARED
+    expected = 3 if _compiled_steps.compiler_options() is not None else 0
+    assert len(compiled) == expected  # the train, test and predict steps

@@ -106,7 +106,6 @@ def _batch_statistics_function(model, layers):
     model is called with the layers' momentum at 0, and their variables read.
     """
     def make():
-        import jax
         import jax.numpy as jnp
 
         position = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
@@ -114,7 +113,7 @@ def _batch_statistics_function(model, layers):
                   for v in (layer.moving_mean, layer.moving_variance)]
         kept = [1.0 - layer.momentum for layer in layers for _ in range(2)]
 
-        @jax.jit
+        @_compiled_steps.jit
         def forward(trainable, non_trainable, x):
             non_trainable = list(non_trainable)
             for i in wanted:

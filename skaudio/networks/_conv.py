@@ -3,15 +3,19 @@
 Two things make Keras's convolutions slow to train on XLA's CPU backend
 (``benchmarks/training.py``, ``benchmarks/results/training.md``):
 
-* XLA runs many convolutions on one thread, so 2 cores train them no faster
-  than one. Independent operations of a compiled step, though, run
-  concurrently: a convolution of a batch is the convolutions of its parts,
-  so ``Conv2D`` below convolves one part of the batch per core and
+* XLA's default kernels for 2-D convolutions (YNNPACK's) run each on one
+  thread, and XLA's executor runs independent operations on a second thread
+  only when more than 8 are ready, so 2 cores trained them no faster than
+  one. ``Conv2D`` below convolves one part of the batch per core and
   assembles the results (padding each part to the whole batch and adding,
   which XLA fuses into the operations that read them; a concatenation
-  would copy them). (``Conv1D`` does not: on the raw-waveform
-  network, whose 1-D convolutions are small, the split cost a quarter of
-  the throughput.)
+  would copy them): 1.2x faster training steps at 128 x 128 with those
+  kernels. skaudio's compiled steps now use XLA's multi-threaded kernels
+  instead where the process may use several cores
+  (:mod:`skaudio._compiled_steps`); there the split neither helps nor
+  hurts (within 2 % on the benchmark networks). (``Conv1D`` does not
+  split: on the raw-waveform network, whose 1-D convolutions are small,
+  the split cost a quarter of the throughput.)
 * XLA computes the gradient with respect to the kernel as a convolution
   whose "kernel" is the whole output gradient; on CPU that costs 4-7 times
   the forward convolution when the activations are large (32 x 32 x 72 ->
