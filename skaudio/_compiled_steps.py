@@ -25,7 +25,8 @@ model that compiled them (which its steps trace again for a new input
 shape): that model's weights and optimizer slots stay in memory while it is
 kept, 36 MB for the DCASE FCNN.
 
-On JAX's CPU backend the steps are compiled with :data:`CPU_COMPILER_OPTIONS`
+On JAX's CPU backend the training steps (train, test and the batch-norm
+recalibration pass) are compiled with :data:`CPU_COMPILER_OPTIONS`
 (:func:`compiler_options`): XLA's CPU compiler hands 2-D convolutions and
 matrix products to YNNPACK by default, whose kernels run each operation on
 one thread, and XLA's executor starts a second thread only when more than 8
@@ -34,7 +35,10 @@ core of two. Left to XLA's own (Eigen's) kernels, which share every operation
 among the cores, they run 1.3-2 times faster (32 samples of 32 x 32 x 32 ->
 64 channels: 4.5 ms against 8.2 ms forwards), and training steps 1.04-1.2
 times (``benchmarks/training.py``). Reductions stay YNNPACK's (XLA's own make
-the batch-normalisation statistics several times slower). Only the compiled
+the batch-normalisation statistics several times slower). The predict step
+keeps XLA's defaults: waking the threads for a single clip costs more than
+they save (``predict_proba`` of one clip of the VGG-like CNN: 0.79 ms with
+the options against 0.58 ms; 256 clips 4 % faster with them). Only these
 steps are affected, never the process's other JAX code; the numbers differ
 from YNNPACK's in float32 rounding. A process that may use one thread only
 (joblib's workers when ``n_jobs`` fills the cores) keeps YNNPACK's kernels,
@@ -57,8 +61,8 @@ from .networks import _conv
 
 MAX_ARCHITECTURES = 4
 
-#: XLA options of skaudio's compiled steps on JAX's CPU backend (see the
-#: module): YNNPACK takes only reductions, convolutions and matrix products
+#: XLA options of skaudio's compiled training steps on JAX's CPU backend (see
+#: the module): YNNPACK takes only reductions, convolutions and matrix products
 #: run on XLA's multi-threaded kernels.
 CPU_COMPILER_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_REDUCE"}
 
@@ -94,8 +98,10 @@ def trace_key(model):
 def share_compiled_steps(model):
     """Give ``model`` the compiled train, test and predict steps of its architecture.
 
-    The first model of an architecture makes them (``make_*_function``);
-    later ones receive them. Call after ``compile``, which resets them.
+    The first model of an architecture makes them (the train and test steps
+    with :func:`compiler_options`); later ones receive them. A model whose
+    configuration does not serialise gets steps of its own. Call after
+    ``compile``, which resets them.
     """
     if not _compiled_on_jax(model):
         return
@@ -103,9 +109,10 @@ def share_compiled_steps(model):
     with _LOCK:
         steps = _steps_of(key) if key is not None else {}
         if model.compiled and "train" not in steps:
-            steps.update(_make_steps(model, ("train", "test")))
+            steps.update(_make_steps(model))
         if "predict" not in steps:
-            steps.update(_make_steps(model, ("predict",)))
+            model.make_predict_function()
+            steps["predict"] = model.predict_function
         if model.compiled:
             model.train_function, model.test_function = steps["train"], steps["test"]
         model.predict_function = steps["predict"]
@@ -195,33 +202,22 @@ def _compiled_on_jax(model):
     return keras.backend.backend() == "jax" and not model.run_eagerly and model.jit_compile
 
 
-def _make_steps(model, names):
-    """``model``'s Keras step functions ``names`` ("train", "test", "predict"), newly made.
+def _make_steps(model):
+    """``model``'s Keras train and test step functions, newly made.
 
-    What Keras's ``make_{name}_function`` build, compiled by :func:`jit`
-    with the compiler options; Keras's own where there are none or the
-    functions cannot be rebuilt so (a distribution, Flax NNX, a Keras without
-    ``_make_function``).
+    What Keras's ``make_train_function`` and ``make_test_function`` build,
+    compiled by :func:`jit` with the compiler options; Keras's own where
+    there are none or the functions cannot be rebuilt so (a distribution,
+    Flax NNX, a Keras without ``_make_function``).
     """
     replicable = hasattr(model, "_make_function") and keras.distribution.distribution() is None \
         and not getattr(keras.config, "is_nnx_enabled", lambda: False)()
     if compiler_options() is None or not replicable:
-        for name in names:
-            getattr(model, f"make_{name}_function")()
-        return {name: getattr(model, f"{name}_function") for name in names}
-    steps = {"train": model.train_step, "test": model.test_step,
-             "predict": _predict_step(model)}
-    return {name: model._make_function(jit(steps[name], donate_argnums=0),
-                                       concatenate_outputs=name == "predict")
-            for name in names}
-
-
-def _predict_step(model):
-    """Keras's compiled predict step of ``model``: its outputs and the state it keeps."""
-    def predict_step(state, data):
-        outputs, non_trainable_variables = model.predict_step(state, data)
-        return outputs, (state[0], non_trainable_variables)
-    return predict_step
+        model.make_train_function()
+        model.make_test_function()
+        return {"train": model.train_function, "test": model.test_function}
+    return {"train": model._make_function(jit(model.train_step, donate_argnums=0)),
+            "test": model._make_function(jit(model.test_step, donate_argnums=0))}
 
 
 def _without_seeds(config):

@@ -156,5 +156,5 @@ def test_a_model_that_shares_nothing_still_compiles_with_the_options(data, monke
     clf = VGGLikeClassifier(random_state=0, **COMPILED).fit(X, y)
     assert clf.predict(X).shape == y.shape
     assert not _compiled_steps._SHARED
-    expected = 3 if _compiled_steps.compiler_options() is not None else 0
-    assert len(compiled) == expected  # the train, test and predict steps
+    expected = 2 if _compiled_steps.compiler_options() is not None else 0
+    assert len(compiled) == expected  # the train and test steps
