@@ -14,11 +14,11 @@ shape in the process.
 
 Two models share steps when their :func:`trace_key` is equal: the JSON of
 the model's configuration and compile configuration, the Keras numeric
-settings and skaudio's trace-time convolution settings. Left out is only
-what the steps do not read: the seeds of Keras's and skaudio's
-initializers (used when the weights are created) and random layers (their
-generators' states are variables), the optimizer's name (made unique per
-instance) and a constant learning rate (an optimizer variable).
+settings, skaudio's trace-time convolution settings and its compiler
+options. Left out is only what the steps do not read: the seeds of Keras's
+and skaudio's initializers (used when the weights are created) and random
+layers (their generators' states are variables), the optimizer's name (made
+unique per instance) and a constant learning rate (an optimizer variable).
 A model whose configuration does not serialise is not shared. The last
 :data:`MAX_ARCHITECTURES` architectures are kept, each with the first
 model that compiled them (which its steps trace again for a new input
@@ -89,7 +89,7 @@ def trace_key(model):
         return json.dumps(
             [type(model).__module__, type(model).__qualname__, config, compiled,
              keras.config.floatx(), keras.config.epsilon(), keras.config.image_data_format(),
-             _conv.PATCH_BYTES, _conv.cpu_parts()],
+             _conv.PATCH_BYTES, _conv.cpu_parts(), compiler_options()],
             sort_keys=True, default=_encode)
     except (NotImplementedError, TypeError, KeyError):
         return None
