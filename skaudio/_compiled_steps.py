@@ -30,20 +30,20 @@ recalibration pass) are compiled with :data:`CPU_COMPILER_OPTIONS`
 (:func:`compiler_options`): XLA's CPU compiler hands 2-D convolutions and
 matrix products to YNNPACK by default, whose kernels run each operation on
 one thread, and XLA's executor starts a second thread only when more than 8
-operations are ready at once, so the convolutions of a training step used one
-core of two. Left to XLA's own (Eigen's) kernels, which share every operation
-among the cores, they run 1.3-2 times faster (32 samples of 32 x 32 x 32 ->
-64 channels: 4.5 ms against 8.2 ms forwards), and training steps 1.04-1.2
-times (``benchmarks/training.py``). Reductions stay YNNPACK's (XLA's own make
-the batch-normalisation statistics several times slower). The predict step
-keeps XLA's defaults: waking the threads for a single clip costs more than
-they save (``predict_proba`` of one clip of the VGG-like CNN: 0.79 ms with
-the options against 0.58 ms; 256 clips 4 % faster with them). Only these
-steps are affected, never the process's other JAX code; the numbers differ
-from YNNPACK's in float32 rounding. A process that may use one thread only
-(joblib's workers when ``n_jobs`` fills the cores) keeps YNNPACK's kernels,
-which are the faster ones there: its fits equal the main process's up to
-that rounding.
+operations are ready at once, so the convolutions of a training step used
+one core of two. Left to XLA's own (Eigen's) kernels, which share every
+operation among the cores, they run 1.3-2 times faster (32 samples of 32 x
+32 x 32 -> 64 channels: 4.5 ms against 8.2 ms forwards), and training steps
+1.01-1.2 times (``benchmarks/compiler_options.py``). Reductions stay
+YNNPACK's (XLA's own make the batch-normalisation statistics several times
+slower). The predict step keeps XLA's defaults: waking the threads for a
+single clip costs more than they save (``predict_proba`` of one clip of the
+VGG-like CNN takes 1.2-1.4 times as long with the options; 256 clips 4 %
+less). Only these steps are affected, never the process's other JAX code;
+the numbers differ from YNNPACK's in float32 rounding. A process that may
+use one thread only (joblib's workers when ``n_jobs`` fills the cores) keeps
+YNNPACK's kernels, which are the faster ones there: its fits equal the main
+process's up to that rounding.
 """
 
 import functools
