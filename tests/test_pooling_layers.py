@@ -71,3 +71,42 @@ def test_saves_and_loads_as_a_keras_model(tmp_path):
     x = np.random.default_rng(2).normal(size=(2, 8, 6, 2)).astype(np.float32)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)),
                                   keras.ops.convert_to_numpy(model(x)))
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="the windowed gradient of tiling poolings is JAX's")
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_tiling_windows_share_the_gradient_equally_among_tied_maxima(padding):
+    import jax
+    import jax.numpy as jnp
+
+    # windows of 3 along time: (1, 1, 0) ties twice, (2, 2, 2) three times,
+    # (0, 5, 1) has one maximum; "valid" leaves the last 2 inputs out
+    x = jnp.asarray([1, 1, 0, 2, 2, 2, 0, 5, 1, 7, 3], jnp.float32).reshape(1, -1, 1)
+    weights = jnp.asarray([1.0, 3.0, 6.0, 10.0])[:3 if padding == "valid" else 4]
+    layer = MaxPooling1D(3, padding=padding)
+    gradient = jax.jit(jax.grad(lambda v: jnp.sum(layer(v)[0, :, 0] * weights)))(x)
+    expected = [0.5, 0.5, 0, 1, 1, 1, 0, 6, 0] + ([0, 0] if padding == "valid" else [10, 0])
+    np.testing.assert_allclose(np.asarray(gradient).ravel(), expected, rtol=1e-6)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="the windowed gradient of tiling poolings is JAX's")
+def test_tiling_window_gradient_sums_to_the_output_gradient_in_2d():
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(3)
+    # rounded values: many ties, including whole windows of equal values
+    x = jnp.asarray(rng.integers(0, 3, size=(2, 9, 8, 3)).astype(np.float32))
+    out_gradient = jnp.asarray(rng.normal(size=(2, 5, 4, 3)).astype(np.float32))
+    layer = MaxPooling2D(2, padding="same")
+    _, vjp = jax.vjp(jax.jit(layer), x)
+    gradient = np.asarray(vjp(out_gradient)[0])
+    # each window's inputs (rows 0-1, 2-3, ..., 8; columns 0-1, ...) add up to its gradient
+    padded = np.pad(gradient, [(0, 0), (0, 1), (0, 0), (0, 0)])
+    sums = padded.reshape(2, 5, 2, 4, 2, 3).sum(axis=(2, 4))
+    np.testing.assert_allclose(sums, np.asarray(out_gradient), rtol=1e-5, atol=1e-6)
+    pooled = np.asarray(layer(x))
+    is_max = np.asarray(x) == np.repeat(np.repeat(pooled, 2, 1), 2, 2)[:, :9]
+    assert np.all(gradient[~is_max] == 0)

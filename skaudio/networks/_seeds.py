@@ -22,6 +22,8 @@ import inspect
 import keras
 import numpy as np
 
+from ._dropout import Dropout
+
 _STREAM = contextvars.ContextVar("skaudio_layer_seeds", default=None)
 
 
@@ -68,5 +70,5 @@ def initializer(identifier="glorot_uniform"):
 
 
 def seeded_dropout(rate, name):
-    """A seeded :class:`keras.layers.Dropout`."""
-    return keras.layers.Dropout(rate, seed=next_seed(), name=name)
+    """A seeded :class:`skaudio.networks._dropout.Dropout` (Keras's, cheaper on JAX)."""
+    return Dropout(rate, seed=next_seed(), name=name)
