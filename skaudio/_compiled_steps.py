@@ -89,7 +89,8 @@ def trace_key(model):
         return json.dumps(
             [type(model).__module__, type(model).__qualname__, config, compiled,
              keras.config.floatx(), keras.config.epsilon(), keras.config.image_data_format(),
-             _conv.PATCH_BYTES, _conv.cpu_parts(), compiler_options()],
+             _conv.PATCH_BYTES, _conv.SHIFTED_SUM_POSITIONS, _conv.cpu_parts(),
+             compiler_options()],
             sort_keys=True, default=_encode)
     except (NotImplementedError, TypeError, KeyError):
         return None

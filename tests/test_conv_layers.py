@@ -18,6 +18,13 @@ CASES = [
     (Conv1D, keras.layers.Conv1D, (9, 40, 2), {"filters": 3, "kernel_size": 5, "strides": 2}),
     (Conv1D, keras.layers.Conv1D, (5, 30, 2), {"filters": 4, "kernel_size": 4,
                                                "padding": "causal", "dilation_rate": 3}),
+    # one input channel: a sum of shifted slices forwards (shifted_sum)
+    (Conv2D, keras.layers.Conv2D, (7, 9, 6, 1), {"filters": 5, "kernel_size": 3,
+                                                 "padding": "same"}),
+    (Conv2D, keras.layers.Conv2D, (6, 11, 10, 1), {"filters": 3, "kernel_size": (2, 3),
+                                                   "strides": (2, 1), "dilation_rate": 1}),
+    (Conv1D, keras.layers.Conv1D, (6, 40, 1), {"filters": 4, "kernel_size": 5, "strides": 2,
+                                               "padding": "same"}),
 ]
 
 
@@ -86,6 +93,35 @@ def test_patch_kernel_gradient_equals_xla(shape, kernel_shape, strides, dilation
     gradient = rng.normal(size=out.shape).astype(np.float32)
     ours = _conv.kernel_gradient(x, gradient, kernel_shape, strides, dilation, pads)
     np.testing.assert_allclose(ours, vjp(gradient)[0], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="shifted_sum is a JAX function")
+@pytest.mark.parametrize("shape, kernel_shape, strides, dilation, padding", [
+    ((4, 9, 7, 1), (3, 3, 1, 6), (1, 1), (1, 1), "SAME"),
+    ((3, 10, 9, 1), (2, 3, 1, 4), (2, 3), (1, 1), "VALID"),
+    ((3, 12, 8, 1), (2, 2, 1, 3), (1, 1), (2, 3), "SAME"),
+    ((5, 50, 1), (7, 1, 4), (3,), (2,), "VALID"),
+])
+def test_shifted_sum_and_its_gradients_equal_xla(shape, kernel_shape, strides, dilation,
+                                                 padding):
+    import jax
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=shape).astype(np.float32)
+    kernel = rng.normal(size=kernel_shape).astype(np.float32)
+    window = [(k - 1) * d + 1 for k, d in zip(kernel_shape[:-2], dilation)]
+    pads = jax.lax.padtype_to_pads(shape[1:-1], window, strides, padding)
+    theirs, their_vjp = jax.vjp(
+        lambda a, k: _conv._xla_convolution(a, k, strides, dilation, pads), x, kernel)
+    ours, our_vjp = jax.vjp(
+        lambda a, k: _conv._shifted_sum_convolution(a, k, strides, dilation, pads), x, kernel)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_conv.shifted_sum(x, kernel, strides, dilation, pads), theirs,
+                               rtol=1e-5, atol=1e-5)
+    gradient = rng.normal(size=theirs.shape).astype(np.float32)
+    for a, b in zip(our_vjp(gradient), their_vjp(gradient)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_cpu_parts_is_a_small_positive_count():

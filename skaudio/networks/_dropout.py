@@ -6,8 +6,11 @@ whole mask, writing 32-bit words to memory at each round. On the
 raw-waveform network, whose dropout follows every convolution, that was
 about 15 % of the training step (``benchmarks/training.py``). Here every
 element's word is instead one integer hash of its index and the step's
-seed, which XLA fuses into the multiplication that applies the mask: no
-pass of its own and no memory.
+seed: one vectorised pass that writes a byte per element. (The pass is a
+loop of two halves so that XLA keeps the mask in memory; fused into the
+operations that read it, the hash was recomputed by pooling gradients that
+read each element several times, and the step was slower than with
+Threefry.)
 
 * The layer's :class:`keras.random.SeedGenerator` gives a new seed
   ``(s0, s1)`` at every call, as Keras's dropout draws one (``s0`` is the
@@ -81,10 +84,7 @@ def keep_mask(seed, shape, keep_prob):
     k1 = _hash32(words[0] * golden ^ _hash32(words[1]))
     k2 = _hash32(k1 + words[1] * golden)
     threshold = jnp.uint32(min(round(keep_prob * 2**32), 2**32 - 1))
-    # Drawn in a loop of two halves: XLA keeps a loop's output in memory, where
-    # it would otherwise fuse the hash into every operation that reads the
-    # mask, among them pooling gradients that read each element several times
-    # (on the raw-waveform network that cost more than the hash saved).
+    # a loop of two halves: XLA keeps its output in memory (see the module)
     half = -(-size // 2)
 
     def draw(_, start):
