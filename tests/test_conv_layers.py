@@ -61,14 +61,15 @@ def test_kernel_gradient_equals_keras(monkeypatch, patch_bytes, ours, theirs, sh
 
     monkeypatch.setattr(_conv, "cpu_parts", lambda: 2)
     monkeypatch.setattr(_conv, "PATCH_BYTES", patch_bytes)
+    monkeypatch.setattr(_conv, "_on_multithreaded_kernels", lambda: False)
     a, b = _twins(ours, theirs, config, shape)
     x = jnp.asarray(np.random.default_rng(1).normal(size=shape).astype(np.float32))
 
     def kernel_gradient(layer):
-        def loss(kernel):
+        def loss(kernel, x):  # x traced too, as in a compiled step
             out, _ = layer.stateless_call([kernel, layer.bias.value], [], x)
             return jnp.sum(out ** 2)
-        return jax.jit(jax.grad(loss))(layer.kernel.value)
+        return jax.jit(jax.grad(loss))(layer.kernel.value, x)
 
     np.testing.assert_allclose(kernel_gradient(a), kernel_gradient(b), rtol=1e-4, atol=1e-4)
 
@@ -122,6 +123,27 @@ def test_shifted_sum_and_its_gradients_equal_xla(shape, kernel_shape, strides, d
     gradient = rng.normal(size=theirs.shape).astype(np.float32)
     for a, b in zip(our_vjp(gradient), their_vjp(gradient)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="the patch-wise kernel gradient is JAX's")
+@pytest.mark.parametrize("multithreaded", [True, False])
+def test_patches_only_where_steps_do_not_run_xla_multithreaded_kernels(monkeypatch,
+                                                                      multithreaded):
+    import jax
+    import jax.numpy as jnp
+
+    monkeypatch.setattr(_conv, "PATCH_BYTES", 0)
+    monkeypatch.setattr(_conv, "_on_multithreaded_kernels", lambda: multithreaded)
+    layer = Conv2D(4, 3, padding="same")
+    layer.build((4, 8, 8, 3))
+    x = jnp.ones((4, 8, 8, 3), jnp.float32)
+
+    def loss(kernel, x):  # x traced too, as in a compiled step
+        return jnp.sum(layer.stateless_call([kernel, layer.bias.value], [], x)[0] ** 2)
+
+    jaxpr = str(jax.make_jaxpr(jax.grad(loss))(layer.kernel.value, x))
+    assert ("scan" in jaxpr) is not multithreaded
 
 
 def test_cpu_parts_is_a_small_positive_count():

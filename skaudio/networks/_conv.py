@@ -29,7 +29,11 @@ Three things make Keras's convolutions slow to train on XLA's CPU backend
   2.5-3.5 times faster than XLA's on the middle layers of the benchmark
   networks (12 ms above); below that XLA's own is as fast and is kept. The
   input's gradient stays XLA's, which costs what the forward pass does.
-
+  That was measured with YNNPACK's kernels; in steps compiled for XLA's
+  multi-threaded ones (:mod:`skaudio._compiled_steps`) XLA's own kernel
+  gradient is now faster (the DCASE FCNN's step 1.13x, the VGG-like CNN's
+  at 128 x 128 1.03x without the patches), so the patches are used only
+  where those kernels are not (:func:`_on_multithreaded_kernels`).
 * A convolution of one input channel (the first layer of the VGG-like CNN
   on spectrograms) is a patch copy and a matrix product of inner size 9 in
   XLA's kernels, 8 GFLOP/s here. With at most ``SHIFTED_SUM_POSITIONS``
@@ -91,6 +95,13 @@ def _compiled_on_jax_cpu(inputs):
     import jax
 
     return isinstance(inputs, jax.core.Tracer) and jax.default_backend() == "cpu"
+
+
+def _on_multithreaded_kernels():
+    """Whether skaudio compiles its training steps for XLA's multi-threaded convolutions."""
+    from .._compiled_steps import compiler_options
+
+    return compiler_options() is not None
 
 
 def window_slices(window, strides, out_size, dilation=None):
@@ -280,7 +291,7 @@ def convolve(x, kernel, strides, padding, dilation):
     patch_bytes = x.dtype.itemsize * math.prod(kernel.shape[:-1]) * math.prod(out_size)
     if kernel.shape[-2] == 1 and math.prod(kernel.shape[:-2]) <= SHIFTED_SUM_POSITIONS:
         part = _shifted_sum_convolution
-    elif patch_bytes >= PATCH_BYTES:
+    elif patch_bytes >= PATCH_BYTES and not _on_multithreaded_kernels():
         part = _patch_gradient_convolution
     else:
         part = _xla_convolution
