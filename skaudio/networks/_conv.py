@@ -277,9 +277,11 @@ def convolve(x, kernel, strides, padding, dilation):
     -------
     jax.Array
         Equal to ``keras.ops.conv(x, kernel, strides, padding, dilation_rate=dilation)``;
-        2-D convolutions split the batch into :func:`cpu_parts` parts, and
-        large ones compute the kernel's gradient with :func:`kernel_gradient`
-        (see the module).
+        2-D convolutions split the batch into :func:`cpu_parts` parts, those
+        of one input channel and small kernels run forwards as
+        :func:`shifted_sum`, and large ones compute the kernel's gradient with
+        :func:`kernel_gradient` where the step runs on YNNPACK's kernels (see
+        the module).
     """
     import jax
     import jax.numpy as jnp
