@@ -34,6 +34,8 @@ Keras's); only its mask in training on the JAX backend is drawn differently.
 On the other backends it is Keras's.
 """
 
+from functools import cache
+
 import keras
 import numpy as np
 
@@ -73,12 +75,30 @@ def keep_mask(seed, shape, keep_prob):
     >>> mask.shape, 0.7 < float(mask.mean()) < 0.8
     ((1000,), True)
     """
+    size = int(np.prod(shape, dtype=np.int64))
+    if size > 2**32:
+        raise ValueError(f"A dropout mask of {size} elements is too large; at most 2**32.")
+    return _compiled_keep_mask()(seed, tuple(int(n) for n in shape), float(keep_prob))
+
+
+@cache
+def _compiled_keep_mask():
+    """:func:`_keep_mask` under ``jax.jit``: compiled once per shape and rate when eager.
+
+    (In a traced step it is inlined; eagerly, ``lax.scan`` would compile its
+    loop anew at every call, about 0.2 s.)
+    """
+    import jax
+
+    return jax.jit(_keep_mask, static_argnums=(1, 2))
+
+
+def _keep_mask(seed, shape, keep_prob):
+    """:func:`keep_mask`, uncompiled."""
     import jax.numpy as jnp
     from jax import lax
 
     size = int(np.prod(shape, dtype=np.int64))
-    if size > 2**32:
-        raise ValueError(f"A dropout mask of {size} elements is too large; at most 2**32.")
     words = jnp.asarray(seed).astype(jnp.uint32)
     golden = jnp.uint32(GOLDEN32)
     k1 = _hash32(words[0] * golden ^ _hash32(words[1]))
