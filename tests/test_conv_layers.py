@@ -1,5 +1,5 @@
 """skaudio's convolutions: Keras's, with the batch split across the cores and the kernel's
-gradient from patches in compiled JAX steps."""
+gradient from patches in compiled JAX steps on YNNPACK's kernels."""
 
 import keras
 import numpy as np
@@ -40,6 +40,7 @@ def _twins(ours, theirs, config, shape):
 @pytest.mark.parametrize("ours, theirs, shape, config", CASES)
 def test_output_equals_keras_for_any_split(monkeypatch, parts, ours, theirs, shape, config):
     monkeypatch.setattr(_conv, "cpu_parts", lambda: parts)
+    monkeypatch.setattr(_conv, "_on_multithreaded_kernels", lambda: False)
     a, b = _twins(ours, theirs, config, shape)
     x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
     call = a
@@ -159,3 +160,19 @@ def test_saves_and_loads_as_a_keras_model(tmp_path):
     x = np.random.default_rng(2).normal(size=(4, 8, 6, 2)).astype(np.float32)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)),
                                keras.ops.convert_to_numpy(model(x)), rtol=1e-6)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax",
+                    reason="the batch is split on the JAX backend only")
+@pytest.mark.parametrize("multithreaded, convolutions", [(True, 1), (False, 2)])
+def test_batch_split_only_where_steps_do_not_run_xla_multithreaded_kernels(
+        monkeypatch, multithreaded, convolutions):
+    import jax
+    import jax.numpy as jnp
+
+    monkeypatch.setattr(_conv, "cpu_parts", lambda: 2)
+    monkeypatch.setattr(_conv, "_on_multithreaded_kernels", lambda: multithreaded)
+    layer = Conv2D(4, 3, padding="same")
+    layer.build((4, 8, 8, 3))
+    jaxpr = str(jax.make_jaxpr(lambda x: layer(x))(jnp.ones((4, 8, 8, 3), jnp.float32)))
+    assert jaxpr.count("conv_general_dilated") == convolutions

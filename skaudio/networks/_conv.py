@@ -12,10 +12,12 @@ Three things make Keras's convolutions slow to train on XLA's CPU backend
   would copy them): 1.2x faster training steps at 128 x 128 with those
   kernels. skaudio's compiled steps now use XLA's multi-threaded kernels
   instead where the process may use several cores
-  (:mod:`skaudio._compiled_steps`); there the split neither helps nor
-  hurts (within 2 % on the benchmark networks). (``Conv1D`` does not
-  split: on the raw-waveform network, whose 1-D convolutions are small,
-  the split cost a quarter of the throughput.)
+  (:mod:`skaudio._compiled_steps`), and there the batch is not split:
+  it cost the VGG-like CNN's training step 1.20x at 128 x 128 (XLA
+  transposes each part's input for the kernel gradient, recomputing the
+  batch normalisation and pooling fused into it, per part), 1.06x at
+  32 x 64. (``Conv1D`` does not split: on the raw-waveform network, whose
+  1-D convolutions are small, the split cost a quarter of the throughput.)
 * XLA computes the gradient with respect to the kernel as a convolution
   whose "kernel" is the whole output gradient; on CPU that costs 4-7 times
   the forward convolution when the activations are large (32 x 32 x 72 ->
@@ -277,7 +279,8 @@ def convolve(x, kernel, strides, padding, dilation):
     -------
     jax.Array
         Equal to ``keras.ops.conv(x, kernel, strides, padding, dilation_rate=dilation)``;
-        2-D convolutions split the batch into :func:`cpu_parts` parts, those
+        2-D convolutions split the batch into :func:`cpu_parts` parts where
+        the step runs on YNNPACK's single-threaded kernels, those
         of one input channel and small kernels run forwards as
         :func:`shifted_sum`, and large ones compute the kernel's gradient with
         :func:`kernel_gradient` where the step runs on YNNPACK's kernels (see
@@ -297,7 +300,8 @@ def convolve(x, kernel, strides, padding, dilation):
         part = _patch_gradient_convolution
     else:
         part = _xla_convolution
-    batch, parts = x.shape[0], cpu_parts() if x.ndim > 3 else 1
+    split = x.ndim > 3 and not _on_multithreaded_kernels()
+    batch, parts = x.shape[0], cpu_parts() if split else 1
     if parts < 2 or batch < 2 * parts:
         return part(x, kernel, strides, dilation, pads)
     bounds = [round(k * batch / parts) for k in range(parts + 1)]
