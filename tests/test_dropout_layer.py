@@ -67,6 +67,22 @@ def test_masks_are_the_same_compiled_and_eager():
 
 
 @jax_only
+def test_eager_calls_compile_the_mask_once_per_shape_and_rate():
+    from skaudio.networks._dropout import _compiled_keep_mask
+
+    compiled = _compiled_keep_mask()
+    layer = Dropout(0.4, seed=2)
+    x = np.ones((5, 17, 3), np.float32)
+    layer(x, training=True)
+    before = compiled._cache_size()
+    for _ in range(3):  # new seeds each call, the same shape and rate
+        layer(x, training=True)
+    assert compiled._cache_size() == before
+    Dropout(0.4, seed=9)(np.ones((5, 18, 3), np.float32), training=True)
+    assert compiled._cache_size() == before + 1
+
+
+@jax_only
 def test_gradient_is_the_mask_over_the_keep_probability():
     import jax
     import jax.numpy as jnp

@@ -182,27 +182,28 @@ def _xla_convolution(x, kernel, strides, dilation, pads):
                                         dimension_numbers=dimensions)
 
 
+def _with_gradients(forward, gradients, x, kernel):
+    """``forward(x, kernel)``, differentiated as ``gradients(x, kernel, output_gradient)``."""
+    import jax
+
+    convolution = jax.custom_vjp(forward)
+    convolution.defvjp(lambda x, kernel: (forward(x, kernel), (x, kernel)),
+                       lambda saved, output_gradient: gradients(*saved, output_gradient))
+    return convolution(x, kernel)
+
+
 def _patch_gradient_convolution(x, kernel, strides, dilation, pads):
     """:func:`_xla_convolution` whose kernel gradient is :func:`kernel_gradient`."""
     import jax
 
     convolution = partial(_xla_convolution, strides=strides, dilation=dilation, pads=pads)
 
-    @jax.custom_vjp
-    def convolve(x, kernel):
-        return convolution(x, kernel)
-
-    def forward(x, kernel):
-        return convolution(x, kernel), (x, kernel)
-
-    def backward(saved, output_gradient):
-        x, kernel = saved
+    def gradients(x, kernel, output_gradient):
         _, input_vjp = jax.vjp(partial(convolution, kernel=kernel), x)
         return (input_vjp(output_gradient)[0],
                 kernel_gradient(x, output_gradient, kernel.shape, strides, dilation, pads))
 
-    convolve.defvjp(forward, backward)
-    return convolve(x, kernel)
+    return _with_gradients(convolution, gradients, x, kernel)
 
 
 def shifted_sum(x, kernel, strides, dilation, pads):
@@ -247,18 +248,10 @@ def _shifted_sum_convolution(x, kernel, strides, dilation, pads):
 
     arguments = dict(strides=strides, dilation=dilation, pads=pads)
 
-    @jax.custom_vjp
-    def convolve(x, kernel):
-        return shifted_sum(x, kernel, **arguments)
+    def gradients(x, kernel, output_gradient):
+        return jax.vjp(partial(_xla_convolution, **arguments), x, kernel)[1](output_gradient)
 
-    def forward(x, kernel):
-        return convolve(x, kernel), (x, kernel)
-
-    def backward(saved, output_gradient):
-        return jax.vjp(partial(_xla_convolution, **arguments), *saved)[1](output_gradient)
-
-    convolve.defvjp(forward, backward)
-    return convolve(x, kernel)
+    return _with_gradients(partial(shifted_sum, **arguments), gradients, x, kernel)
 
 
 def convolve(x, kernel, strides, padding, dilation):
