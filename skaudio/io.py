@@ -6,7 +6,7 @@ uses by default (``soxr_hq``), so the waveforms equal ``librosa.load``'s.
 """
 
 import os
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import soundfile as sf
@@ -185,8 +185,7 @@ def fit_length(y, n_samples, pad_mode="constant"):
     n_samples : int
         Length of the output in samples.
     pad_mode : {"constant", "repeat"}, default="constant"
-        How a shorter clip is lengthened: zeros, or the clip repeated (any
-        other value pads with zeros; it is not checked).
+        How a shorter clip is lengthened: zeros, or the clip repeated.
 
     Returns
     -------
@@ -209,6 +208,13 @@ def fit_length(y, n_samples, pad_mode="constant"):
     >>> fit_length(y, 5), fit_length(y, 2)
     (array([1., 2., 3., 0., 0.]), array([1., 2.]))
     """
+    if pad_mode not in PAD_MODES:
+        raise ValueError(f"pad_mode must be one of {PAD_MODES}; got {pad_mode!r}.")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative int; got {n_samples!r}.")
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"fit_length expects a 1-D waveform; got shape {y.shape}.")
     if y.shape[0] >= n_samples:
         return y[:n_samples]
     if pad_mode == "repeat" and y.shape[0] > 0:

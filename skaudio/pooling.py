@@ -62,8 +62,7 @@ def temporal_statistics(X, statistics=("mean", "std")):
     X : ndarray of shape (n, n_frames, n_bands[, n_channels])
         Time-frequency arrays, time on axis 1.
     statistics : sequence of {"mean", "std", "min", "max"}, default=("mean", "std")
-        The statistics, in the order of the output's blocks; not checked here
-        (:class:`skaudio.pooling.TemporalStatistics` checks them).
+        The statistics, in the order of the output's blocks.
 
     Returns
     -------
@@ -89,6 +88,16 @@ def temporal_statistics(X, statistics=("mean", "std")):
     >>> temporal_statistics(X, ("mean", "max"))
     array([[ 4.,  5.,  6.,  7.,  8.,  9., 10., 11.]])
     """
+    if isinstance(statistics, str) or not statistics \
+            or any(s not in STATISTICS for s in statistics):
+        raise ValueError(f"statistics must be a non-empty sequence drawn from {STATISTICS}; "
+                         f"got {statistics!r}.")
+    X = np.asarray(X)
+    if X.ndim not in (3, 4) or X.shape[1] == 0:
+        raise ValueError(
+            "temporal_statistics expects X of shape (n, frames, bands[, channels]) with at "
+            f"least one frame; got shape {X.shape}. Summarise single frames with "
+            "TemporalStatistics, which takes (n, bands).")
     flat = np.ascontiguousarray(X).reshape(X.shape[0], X.shape[1], -1)
     out = {}
     if "mean" in statistics or "std" in statistics:

@@ -202,3 +202,16 @@ def test_audio_loader_with_a_duration_learns_nothing(wav_files):
     assert get_tags(learned).requires_fit
     with pytest.raises(NotFittedError):
         learned.transform(wav_files)
+
+
+@pytest.mark.parametrize("y, n_samples, pad_mode, message", [
+    (np.ones(3), 5, "reflect", "pad_mode"),
+    (np.ones(3), -1, "constant", "non-negative int"),
+    (np.ones(3), 2.5, "constant", "non-negative int"),
+    (np.ones((2, 3)), 5, "constant", r"1-D waveform; got shape \(2, 3\)"),
+])
+def test_fit_length_says_what_is_wrong(y, n_samples, pad_mode, message):
+    from skaudio.io import fit_length
+
+    with pytest.raises(ValueError, match=message):
+        fit_length(y, n_samples, pad_mode)

@@ -79,3 +79,15 @@ def test_a_list_of_statistics_is_a_tuple_of_them():
     X = np.random.default_rng(0).random((2, 5, 3))
     np.testing.assert_array_equal(TemporalStatistics(["max", "mean"]).fit_transform(X),
                                   TemporalStatistics(("max", "mean")).fit_transform(X))
+
+
+@pytest.mark.parametrize("X, statistics, message", [
+    (np.ones((2, 3, 4)), ("mean", "median"), "drawn from"),
+    (np.ones((2, 3, 4)), (), "drawn from"),
+    (np.ones((2, 3, 4)), "mean", "drawn from"),
+    (np.ones((2, 4)), ("mean",), r"shape \(2, 4\)"),
+    (np.ones((2, 0, 4)), ("max",), "at least one frame"),
+])
+def test_temporal_statistics_says_what_is_wrong(X, statistics, message):
+    with pytest.raises(ValueError, match=message):
+        pooling.temporal_statistics(X, statistics)
