@@ -41,6 +41,14 @@ _LOAD_AUDIO_CONSTRAINTS = {
     "duration": [_POSITIVE, None],
     "offset": [_NON_NEGATIVE],
 }
+_LOAD_FILES_CONSTRAINTS = {
+    "sr": [_POSITIVE],
+    "duration": [_POSITIVE],
+    "pad_mode": [StrOptions(set(PAD_MODES))],
+    "on_error": [StrOptions({"raise", "skip"})],
+    "n_jobs": [Integral, None],
+    "callback": [callable, None],
+}
 
 # Files one thread decodes per task of AudioLoader.transform.
 _FILES_PER_TASK = 16
@@ -278,7 +286,11 @@ def load_files(filenames, *, sr=16000, duration=1.0, pad_mode="constant",
     ------
     ValueError
         With ``on_error="raise"``, for the first file (in order) that cannot
-        be decoded; for an invalid ``on_error`` or ``pad_mode``.
+        be decoded.
+    InvalidParameterError
+        A ``ValueError``/``TypeError`` for an invalid ``sr``, ``duration``,
+        ``pad_mode``, ``on_error``, ``n_jobs`` or ``callback``, before any
+        file is read.
 
     References
     ----------
@@ -302,10 +314,11 @@ def load_files(filenames, *, sr=16000, duration=1.0, pad_mode="constant",
 
     from sklearn.utils import Bunch
 
-    if on_error not in ("raise", "skip"):
-        raise ValueError(f"on_error must be 'raise' or 'skip'; got {on_error!r}.")
-    if pad_mode not in PAD_MODES:
-        raise ValueError(f"pad_mode must be one of {PAD_MODES}; got {pad_mode!r}.")
+    # Checked here, not per file: with on_error="skip" a bad sr or duration
+    # would otherwise skip every file, each with the same parameter error.
+    check_params(_LOAD_FILES_CONSTRAINTS,
+                 {"sr": sr, "duration": duration, "pad_mode": pad_mode, "on_error": on_error,
+                  "n_jobs": n_jobs, "callback": callback}, "load_files")
     filenames = [os.fspath(f) for f in filenames]
     n_samples = int(round(float(duration) * sr))
     data = np.zeros((len(filenames), n_samples), dtype=np.float32)

@@ -215,3 +215,29 @@ def test_fit_length_says_what_is_wrong(y, n_samples, pad_mode, message):
 
     with pytest.raises(ValueError, match=message):
         fit_length(y, n_samples, pad_mode)
+
+
+def test_load_files_skips_and_reports_what_it_cannot_decode(wav_files, tmp_path):
+    from skaudio.io import load_files
+
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    done = []
+    out = load_files([wav_files[0], broken, wav_files[2]], sr=8000, duration=0.5,
+                     on_error="skip", callback=done.append)
+    assert out.data.shape == (2, 4000) and out.data.dtype == np.float32
+    assert out.decoded.tolist() == [True, False, True]
+    assert [name for name, _ in out.errors] == [str(broken)]
+    assert done == [1, 2, 3]
+    with pytest.raises(ValueError, match="broken.wav"):
+        load_files([wav_files[0], broken], sr=8000)
+
+
+@pytest.mark.parametrize("params", [{"sr": 0}, {"sr": -8000}, {"duration": 0},
+                                    {"pad_mode": "reflect"}, {"on_error": "ignore"},
+                                    {"n_jobs": 1.5}, {"callback": "print"}])
+def test_load_files_refuses_bad_parameters_before_reading(wav_files, params):
+    from skaudio.io import load_files
+
+    with pytest.raises(InvalidParameterError, match="load_files"):
+        load_files(wav_files, **{"on_error": "skip", **params})
