@@ -27,7 +27,7 @@ BACKENDS = {
 }
 # Learning tests compile with XLA (cached across runs); the quick API tests run eagerly.
 LEARN = {"epochs": 25, "batch_size": 16, "learning_rate": 0.01, "random_state": 0}
-QUICK = {"epochs": 1, "batch_size": 16, "run_eagerly": True, "random_state": 0}
+QUICK = {"epochs": 1, "batch_size": 16, "random_state": 0}
 
 
 def make_sequences(n, *, n_classes=3, n_segments=4, dim=12, seed=0):

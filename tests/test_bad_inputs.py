@@ -146,7 +146,7 @@ FRONT_END_FUNCTIONS = {
     "pcen": (pcen, PCEN()),
 }
 NETWORK = VGGLikeClassifier(filters=(4,), dense_units=4, epochs=1, batch_size=8,
-                            run_eagerly=True, random_state=0)
+                            random_state=0)
 
 
 def _run(component, X):
@@ -203,11 +203,10 @@ def test_network_classifier(case):
 # segments of 8-D embeddings.
 EMBEDDING_NETWORKS = [
     EmbeddingDNNClassifier(hidden_units=(2, 2, 2), epochs=1, batch_size=8,
-                           run_eagerly=True, random_state=0),
-    EmbeddingLSTMClassifier(units=2, epochs=1, batch_size=8, run_eagerly=True,
-                            random_state=0),
+                           random_state=0),
+    EmbeddingLSTMClassifier(units=2, epochs=1, batch_size=8, random_state=0),
     MultiLevelAttentionClassifier(hidden_units=(2, 2, 2), epochs=1, batch_size=8,
-                                  run_eagerly=True, random_state=0),
+                                  random_state=0),
 ]
 EMBEDDING_NAMES = [type(e).__name__ for e in EMBEDDING_NETWORKS]
 
@@ -237,7 +236,7 @@ VGGISH_CASES = {**WAVEFORM_CASES, "huge amplitudes float32": (WAVEFORM_CASES[
     "huge amplitudes float32"][0], OK)}
 VGGISH = VGGishEmbedder(n_segments=1, pooling="mean", conv_blocks=((2,),), fc_units=(2,),
                         embedding_size=2, hidden_units=2, epochs=1, batch_size=8,
-                        run_eagerly=True, random_state=0)
+                        random_state=0)
 
 
 @pytest.mark.parametrize("case", VGGISH_CASES)

@@ -67,19 +67,27 @@ def test_masks_are_the_same_compiled_and_eager():
 
 
 @jax_only
-def test_eager_calls_compile_the_mask_once_per_shape_and_rate():
-    from skaudio.networks._dropout import _compiled_keep_mask
+def test_eager_calls_trace_the_mask_once_per_shape_and_rate(monkeypatch):
+    from skaudio.networks import _dropout
 
-    compiled = _compiled_keep_mask()
-    layer = Dropout(0.4, seed=2)
-    x = np.ones((5, 17, 3), np.float32)
-    layer(x, training=True)
-    before = compiled._cache_size()
-    for _ in range(3):  # new seeds each call, the same shape and rate
-        layer(x, training=True)
-    assert compiled._cache_size() == before
-    Dropout(0.4, seed=9)(np.ones((5, 18, 3), np.float32), training=True)
-    assert compiled._cache_size() == before + 1
+    traces = []
+
+    def counted(seed, shape, keep_prob):
+        traces.append(shape)
+        return original(seed, shape, keep_prob)
+
+    original = _dropout._keep_mask
+    monkeypatch.setattr(_dropout, "_keep_mask", counted)
+    _dropout._compiled_keep_mask.cache_clear()  # a jit of the counted function
+    try:
+        layer = Dropout(0.4, seed=2)
+        for _ in range(4):  # a new seed each call, the same shape and rate
+            layer(np.ones((5, 17, 3), np.float32), training=True)
+        assert traces == [(5, 17, 3)]
+        Dropout(0.4, seed=9)(np.ones((5, 18, 3), np.float32), training=True)
+        assert traces == [(5, 17, 3), (5, 18, 3)]
+    finally:
+        _dropout._compiled_keep_mask.cache_clear()
 
 
 @jax_only

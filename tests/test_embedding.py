@@ -24,7 +24,7 @@ from skaudio.embedding import (
 from skaudio.networks import build_vggish
 
 TINY = dict(conv_blocks=((4,), (8,)), fc_units=(16,), embedding_size=8, hidden_units=8,
-            run_eagerly=True, random_state=0)
+            random_state=0)
 
 
 # ------------------------------------------------------------------ front-end

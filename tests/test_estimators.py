@@ -35,8 +35,7 @@ from skaudio.augment import RandomGain
 from skaudio.datasets import make_audio_classification
 from skaudio.networks import build_vgg_like
 
-TINY = dict(filters=(4, 8), dense_units=8, epochs=3, batch_size=16, run_eagerly=True,
-            random_state=0)
+TINY = dict(filters=(4, 8), dense_units=8, epochs=3, batch_size=16, random_state=0)
 MEL = dict(sr=8000, n_fft=256, hop_length=128, n_mels=16)
 
 

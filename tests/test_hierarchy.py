@@ -114,7 +114,7 @@ def test_skaudio_networks_as_stages():
         return make_pipeline(MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=16),
                              PersaPlus(random_state=0),
                              VGGLikeClassifier(filters=(4,), dense_units=4, epochs=2,
-                                               run_eagerly=True, random_state=0))
+                                               random_state=0))
 
     clf = TwoStageClassifier(network(), network(), hierarchy).fit(data.data, data.target)
     proba = clf.predict_proba(data.data[:5])

@@ -49,8 +49,7 @@ from skaudio.expansion import add_noise
 from skaudio.robustness import apply_gain
 
 MEL = dict(sr=8000, n_fft=256, hop_length=128, n_mels=16)
-TINY = dict(filters=(4, 8), dense_units=8, epochs=2, batch_size=16, run_eagerly=True,
-            random_state=0)
+TINY = dict(filters=(4, 8), dense_units=8, epochs=2, batch_size=16, random_state=0)
 FRONTENDS = [LogCompression(), PerSampleNorm(), PersaPlus(q=6, random_state=0),
              LogThreshold(c=40), PCEN(sr=8000, hop_length=128)]
 
@@ -76,7 +75,7 @@ def fitted_pipelines(audio):
     pipes["VGGishEmbedder"] = make_pipeline(
         VGGishEmbedder(sr=8000, n_segments=1, pooling="mean", conv_blocks=((2,),),
                        fc_units=(4,), embedding_size=4, hidden_units=4, epochs=1,
-                       run_eagerly=True, random_state=0),
+                       random_state=0),
         LogisticRegression(max_iter=500))
     return {name: pipe.fit(audio.data, audio.target) for name, pipe in pipes.items()}
 
@@ -128,7 +127,7 @@ d = make_audio_classification(n_samples=40, n_classes=2, duration=0.5, sr=8000,
 pipe = make_pipeline(MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=16),
                      PersaPlus(random_state=3),
                      VGGLikeClassifier(filters=(4, 8), dense_units=8, epochs=2,
-                                       batch_size=16, run_eagerly=True, random_state=0))
+                                       batch_size=16, random_state=0))
 proba = pipe.fit(d.data, d.target).predict_proba(d.data)
 """
 

@@ -169,7 +169,7 @@ class VGGishEmbedder(VersionedStateMixin, TrainingParameters, TransformerMixin,
     >>> X = rng.standard_normal((8, 16000)).astype("float32") * 0.1
     >>> y = np.array([0, 1] * 4)
     >>> emb = VGGishEmbedder(conv_blocks=((4,),), fc_units=(8,), embedding_size=8,
-    ...                      hidden_units=4, epochs=1, run_eagerly=True, random_state=0)
+    ...                      hidden_units=4, epochs=1, random_state=0)
     >>> emb.fit(X, y).transform(X).shape
     (8, 1, 8)
     """

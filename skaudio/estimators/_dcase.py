@@ -123,7 +123,7 @@ class FCNNClassifier(NetworkClassifier):
     >>> y = np.array(["hum", "hiss"] * 20)
     >>> X[y == "hum", :, :2] += 1.0
     >>> clf = FCNNClassifier(filters=(4, 8), convs_per_block=(1, 1),
-    ...                      pool_sizes=((2, 2), None), epochs=2, run_eagerly=True,
+    ...                      pool_sizes=((2, 2), None), epochs=2,
     ...                      random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:3]).shape
     (3, 2)

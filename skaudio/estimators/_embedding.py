@@ -123,7 +123,7 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
     >>> y = np.repeat(["dog", "rain"], 30)
     >>> X[y == "dog", :, 0] += 2.0
     >>> clf = EmbeddingDNNClassifier(hidden_units=(16, 16, 16), epochs=10,
-    ...                              run_eagerly=True, random_state=0).fit(X, y)
+    ...                              random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape, clf.classes_.tolist()
     ((2, 2), ['dog', 'rain'])
     """
@@ -145,8 +145,7 @@ class EmbeddingDNNClassifier(_EmbeddingClassifier):
 
     @classmethod
     def _get_test_params(cls):
-        return [dict(hidden_units=(4, 4, 4), epochs=1, batch_size=16, run_eagerly=True,
-                     random_state=0)]
+        return [dict(hidden_units=(4, 4, 4), epochs=1, batch_size=16, random_state=0)]
 
     def _build_network(self, input_shape, n_classes, output_activation="softmax"):
         return build_embedding_dnn(
@@ -184,7 +183,7 @@ class EmbeddingLSTMClassifier(_EmbeddingClassifier):
     >>> X = rng.normal(size=(60, 4, 8)).astype("float32")
     >>> y = np.repeat([0, 1], 30)
     >>> X[y == 1, -1, 0] += 3.0            # class 1: a loud last segment
-    >>> clf = EmbeddingLSTMClassifier(units=8, epochs=5, run_eagerly=True,
+    >>> clf = EmbeddingLSTMClassifier(units=8, epochs=5,
     ...                               random_state=0).fit(X, y)
     >>> clf.predict(X[:3]).shape
     (3,)
@@ -204,7 +203,7 @@ class EmbeddingLSTMClassifier(_EmbeddingClassifier):
 
     @classmethod
     def _get_test_params(cls):
-        return [dict(units=4, epochs=1, batch_size=16, run_eagerly=True, random_state=0)]
+        return [dict(units=4, epochs=1, batch_size=16, random_state=0)]
 
     def _build_network(self, input_shape, n_classes, output_activation="softmax"):
         return build_embedding_lstm(
@@ -246,7 +245,7 @@ class MultiLevelAttentionClassifier(_EmbeddingClassifier):
     >>> X[:, 2, :3] += 3.0 * Y                               # label k shows in dim k
     >>> clf = MultiLevelAttentionClassifier(levels=("h1", "h3"),
     ...                                     hidden_units=(16, 16, 16), epochs=10,
-    ...                                     run_eagerly=True, random_state=0).fit(X, Y)
+    ...                                     random_state=0).fit(X, Y)
     >>> clf.predict(X[:2]).shape, clf.predict_proba(X[:2]).shape
     ((2, 3), (2, 3))
     """
@@ -269,7 +268,7 @@ class MultiLevelAttentionClassifier(_EmbeddingClassifier):
     @classmethod
     def _get_test_params(cls):
         return [dict(levels=("h1", "h3"), hidden_units=(4, 4, 4), epochs=1, batch_size=16,
-                     run_eagerly=True, random_state=0)]
+                     random_state=0)]
 
     def _validate_architecture(self):
         name = type(self).__name__
