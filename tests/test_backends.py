@@ -25,7 +25,7 @@ BACKENDS = {
     "lstm": lambda **kw: EmbeddingLSTMClassifier(units=16, **kw),
     "attention": lambda **kw: MultiLevelAttentionClassifier(hidden_units=(16, 16, 16), **kw),
 }
-# Learning tests compile with XLA (cached across runs); the quick API tests run eagerly.
+# Learning tests train longer; the quick API tests one epoch.
 LEARN = {"epochs": 25, "batch_size": 16, "learning_rate": 0.01, "random_state": 0}
 QUICK = {"epochs": 1, "batch_size": 16, "random_state": 0}
 

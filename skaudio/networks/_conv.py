@@ -12,14 +12,19 @@ Three things make Keras's convolutions slow to train on XLA's CPU backend
   would copy them): 1.2x faster training steps at 128 x 128 with those
   kernels. skaudio's compiled steps now use XLA's multi-threaded kernels
   instead where the process may use several cores
-  (:mod:`skaudio._compiled_steps`), and in such processes the batch is
-  not split (:func:`_on_multithreaded_kernels`): it cost the VGG-like
-  CNN's training step 1.20x at 128 x 128 (XLA transposes each part's input
-  for the kernel gradient, recomputing the batch normalisation and pooling
-  fused into it, per part), 1.06x at 32 x 64, and its batch prediction
-  (compiled for YNNPACK's kernels) 1.9x and 1.3x. (``Conv1D`` does not
-  split: on the raw-waveform network, whose 1-D convolutions are small,
-  the split cost a quarter of the throughput.)
+  (:mod:`skaudio._compiled_steps`), and in such processes no step splits
+  the batch (:func:`_on_multithreaded_kernels` is decided per process):
+  the split cost the VGG-like CNN's training step 1.20x at 128 x 128 (XLA
+  transposes each part's input for the kernel gradient, recomputing the
+  batch normalisation and pooling fused into it, per part), 1.06x at
+  32 x 64, and its batch prediction (compiled for YNNPACK's kernels) 1.9x
+  and 1.3x. Where the process's training steps run on YNNPACK's kernels
+  (one thread, a JAX without ``compiler_options``) the split stays: there
+  it makes the training step 1.12x faster. (A network of
+  :mod:`skaudio.networks` trained with Keras's own ``model.fit`` in a
+  multi-core process also runs on YNNPACK's kernels, unsplit.)
+  (``Conv1D`` does not split: on the raw-waveform network, whose 1-D
+  convolutions are small, the split cost a quarter of the throughput.)
 * XLA computes the gradient with respect to the kernel as a convolution
   whose "kernel" is the whole output gradient; on CPU that costs 4-7 times
   the forward convolution when the activations are large (32 x 32 x 72 ->
@@ -102,7 +107,12 @@ def _compiled_on_jax_cpu(inputs):
 
 
 def _on_multithreaded_kernels():
-    """Whether skaudio compiles its training steps for XLA's multi-threaded convolutions."""
+    """Whether skaudio compiles its training steps for XLA's multi-threaded convolutions.
+
+    Decided once per process (:func:`skaudio._compiled_steps.compiler_options`),
+    not per step: it also holds while tracing steps compiled for YNNPACK's
+    kernels (prediction, Keras's own ``fit``).
+    """
     from .._compiled_steps import compiler_options
 
     return compiler_options() is not None
@@ -275,8 +285,8 @@ def convolve(x, kernel, strides, padding, dilation):
     jax.Array
         Equal to ``keras.ops.conv(x, kernel, strides, padding, dilation_rate=dilation)``;
         2-D convolutions split the batch into :func:`cpu_parts` parts in
-        processes whose training steps run on YNNPACK's single-threaded
-        kernels (:func:`_on_multithreaded_kernels` False), those
+        processes whose estimators' training steps run on YNNPACK's
+        single-threaded kernels (:func:`_on_multithreaded_kernels` False), those
         of one input channel and small kernels run forwards as
         :func:`shifted_sum`, and large ones compute the kernel's gradient with
         :func:`kernel_gradient` where the step runs on YNNPACK's kernels (see
