@@ -46,6 +46,12 @@ def _moments(X, mean, std):
             std[i, b] = np.sqrt(total[b] / n_frames)
 
 
+def _known_statistics(statistics):
+    """Whether ``statistics`` is a non-empty sequence (not a string) of names in STATISTICS."""
+    return not isinstance(statistics, str) and len(statistics) > 0 \
+        and all(s in STATISTICS for s in statistics)
+
+
 def temporal_statistics(X, statistics=("mean", "std")):
     """Statistics of every band (and channel) over the frame axis, concatenated.
 
@@ -88,8 +94,7 @@ def temporal_statistics(X, statistics=("mean", "std")):
     >>> temporal_statistics(X, ("mean", "max"))
     array([[ 4.,  5.,  6.,  7.,  8.,  9., 10., 11.]])
     """
-    if isinstance(statistics, str) or not statistics \
-            or any(s not in STATISTICS for s in statistics):
+    if not _known_statistics(statistics):
         raise ValueError(f"statistics must be a non-empty sequence drawn from {STATISTICS}; "
                          f"got {statistics!r}.")
     X = np.asarray(X)
@@ -162,7 +167,7 @@ default=("mean", "std")
     def _check_params(self):
         params = super()._check_params()
         stats = params["statistics"]
-        if not stats or any(s not in STATISTICS for s in stats):
+        if not _known_statistics(stats):
             raise invalid_parameter(
                 type(self).__name__,
                 f"statistics must be a non-empty tuple drawn from {sorted(STATISTICS)}; "

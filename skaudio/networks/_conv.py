@@ -300,14 +300,14 @@ def convolve(x, kernel, strides, padding, dilation):
     out_size = [(size + before + after - w) // s + 1
                 for size, (before, after), w, s in zip(x.shape[1:-1], pads, window, strides)]
     patch_bytes = x.dtype.itemsize * math.prod(kernel.shape[:-1]) * math.prod(out_size)
+    multithreaded = _on_multithreaded_kernels()
     if kernel.shape[-2] == 1 and math.prod(kernel.shape[:-2]) <= SHIFTED_SUM_POSITIONS:
         part = _shifted_sum_convolution
-    elif patch_bytes >= PATCH_BYTES and not _on_multithreaded_kernels():
+    elif patch_bytes >= PATCH_BYTES and not multithreaded:
         part = _patch_gradient_convolution
     else:
         part = _xla_convolution
-    split = x.ndim > 3 and not _on_multithreaded_kernels()
-    batch, parts = x.shape[0], cpu_parts() if split else 1
+    batch, parts = x.shape[0], cpu_parts() if x.ndim > 3 and not multithreaded else 1
     if parts < 2 or batch < 2 * parts:
         return part(x, kernel, strides, dilation, pads)
     bounds = [round(k * batch / parts) for k in range(parts + 1)]
